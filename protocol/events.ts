@@ -1,0 +1,87 @@
+// Node → player events (DESIGN §4). Private ones go to `jogadores/<id>/eventos`,
+// match ones to `partidas/<matchId>/eventos`.
+import type { Card } from './cards.ts';
+
+export type Phase = 'AGUARDANDO_COMPRA' | 'JOGANDO' | 'FINALIZADO';
+
+export interface BemVindo { type: 'BEM_VINDO'; playerId: string; name: string; node: string; activeMatchId?: string }
+export interface AguardandoOponente { type: 'AGUARDANDO_OPONENTE'; requestId?: string }
+export interface FilaCancelada { type: 'FILA_CANCELADA'; requestId?: string }
+export interface PartidaEncontrada {
+  type: 'PARTIDA_ENCONTRADA';
+  matchId: string;
+  opponentId: string;
+  opponentName: string;
+  host: string;
+  shadow: string;
+}
+export interface PacoteResultado { type: 'PACOTE_RESULTADO'; requestId: string; cards: Card[]; remaining: number }
+export interface Mao { type: 'MAO'; matchId: string; hand: Card[] }
+export interface Colecao { type: 'COLECAO'; requestId?: string; cards: Card[] }
+export interface TrocaProposta { type: 'TROCA_PROPOSTA'; tradeId: string; fromPlayerId: string; offerCard: Card; wantCard: Card }
+export interface TrocaConcluida { type: 'TROCA_CONCLUIDA'; tradeId: string; requestId?: string }
+export interface TrocaRecusada { type: 'TROCA_RECUSADA'; tradeId: string; reason: string; requestId?: string }
+export interface Pong { type: 'PONG'; requestId?: string; t: number; node: string }
+export interface Perfil { type: 'PERFIL'; requestId?: string; name: string }
+export interface Ranking {
+  type: 'RANKING';
+  requestId?: string;
+  entries: { playerId: string; name: string; wins: number; losses: number; draws: number }[];
+}
+export interface Ok { type: 'OK'; requestId: string; command: string }
+export interface Erro { type: 'ERRO'; requestId?: string; code: string; message: string }
+
+export type PlayerEvent =
+  | BemVindo
+  | AguardandoOponente
+  | FilaCancelada
+  | PartidaEncontrada
+  | PacoteResultado
+  | Mao
+  | Colecao
+  | TrocaProposta
+  | TrocaConcluida
+  | TrocaRecusada
+  | Pong
+  | Perfil
+  | Ranking
+  | Ok
+  | Erro;
+
+export interface AtualizacaoJogo {
+  type: 'ATUALIZACAO_JOGO';
+  matchId: string;
+  eventSeq: number;
+  phase: Phase;
+  round: number;
+  turn: string | null;
+  table: { playerId: string; card: Card }[];
+  scores: Record<string, number>;
+  handCounts: Record<string, number>;
+  message: string;
+  host: string;
+  /** Epoch of the host that published it (increments on failover). */
+  epoch?: number;
+  /** When the current turn's timer expires (ms since epoch, host clock), if any. */
+  turnDeadline?: number | null;
+}
+export interface ChatRecebido { type: 'CHAT_RECEBIDO'; matchId?: string; from: string; text: string }
+export interface FimDeJogo {
+  type: 'FIM_DE_JOGO';
+  matchId: string;
+  winnerId: string | null;
+  winnerName: string | null;
+  scores: Record<string, number>;
+  reason: string;
+}
+export type MatchEvent = AtualizacaoJogo | ChatRecebido | FimDeJogo;
+
+export interface ClusterStatus {
+  clusterId: string;
+  node: string;
+  leader: string | null;
+  term: number;
+  peers: { id: string; address: string; mqttPort: number; alive: boolean; raftRole: string; matches?: number }[];
+  stock: { total: number; remaining: number } | null;
+  at: number;
+}

@@ -1,0 +1,24 @@
+// Topic ACLs for players (DESIGN §4), as pure functions of the player and the topic.
+import { parseTopic } from '../../protocol/topics.ts';
+
+/** Player ids appear inside topic names, so they must not contain topic syntax. */
+export const PLAYER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** A token is 32+ random bytes in base64url (43+ characters). */
+export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43,512}$/;
+
+export function canPublish(playerId: string, topic: string): boolean {
+  const t = parseTopic(topic);
+  return t.kind === 'commands' && t.playerId === playerId;
+}
+
+export type SubscribeDecision = 'allow' | 'deny' | 'ask-match';
+
+/** `ask-match`: allowed only if the player plays in that match (the caller checks). */
+export function canSubscribe(playerId: string, topic: string): SubscribeDecision {
+  const t = parseTopic(topic);
+  if (t.kind === 'clusterStatus') return 'allow';
+  if (t.kind === 'playerEvents') return t.playerId === playerId ? 'allow' : 'deny';
+  if (t.kind === 'matchEvents') return 'ask-match';
+  return 'deny';
+}

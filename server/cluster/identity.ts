@@ -1,0 +1,86 @@
+// What a node keeps about itself in --data: identity.json ({id, clusterId}) and, unless
+// --secret-file/TRINCA_SECRET names it elsewhere, the cluster secret in `secret` (0600).
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic } from '../storage/atomic-file.ts';
+import { decodeSecret, generateSecret, SecretError } from '../security/keys.ts';
+
+export interface Identity {
+  id: string;
+  clusterId: string;
+  createdAt: string;
+}
+
+export class DataDirError extends Error {}
+
+/** Creates the data dir if needed and proves it is writable. */
+export async function prepareDataDir(dir: string): Promise<void> {
+  try {
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    const probe = path.join(dir, `.probe-${process.pid}`);
+    await fs.writeFile(probe, 'ok');
+    await fs.rm(probe);
+  } catch (err) {
+    throw new DataDirError(`data dir ${dir} is not usable: ${(err as Error).message}`);
+  }
+}
+
+export async function loadIdentity(dir: string): Promise<Identity | null> {
+  const file = path.join(dir, 'identity.json');
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new DataDirError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  try {
+    const v = JSON.parse(text) as Identity;
+    if (typeof v.id !== 'string' || typeof v.clusterId !== 'string') throw new Error('missing id/clusterId');
+    return v;
+  } catch (err) {
+    throw new DataDirError(`${file} is damaged: ${(err as Error).message}`);
+  }
+}
+
+export async function saveIdentity(dir: string, identity: Identity): Promise<void> {
+  await writeFileAtomic(path.join(dir, 'identity.json'), JSON.stringify(identity, null, 2) + '\n', 0o600);
+}
+
+export interface SecretSource {
+  dataDir: string;
+  secretFile?: string;
+  /** Secret text given directly (env TRINCA_SECRET or an invite). */
+  secret?: string;
+}
+
+export const defaultSecretFile = (dataDir: string): string => path.join(dataDir, 'secret');
+
+/** Reads the secret (explicit text, else the secret file); null when none exists yet. */
+export async function readSecret(src: SecretSource): Promise<string | null> {
+  if (src.secret) return validated(src.secret, 'the given secret');
+  const file = src.secretFile ?? defaultSecretFile(src.dataDir);
+  try {
+    return validated(await fs.readFile(file, 'utf8'), file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (err instanceof SecretError) throw err;
+    throw new SecretError(`cannot read secret file ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** Stores the secret where the node will find it on restart (mode 0600). */
+export async function storeSecret(src: SecretSource, secret: string): Promise<void> {
+  await writeFileAtomic(src.secretFile ?? defaultSecretFile(src.dataDir), secret + '\n', 0o600);
+}
+
+export const newSecret = generateSecret;
+
+function validated(text: string, where: string): string {
+  try {
+    decodeSecret(text);
+  } catch (err) {
+    throw new SecretError(`${where}: ${(err as Error).message}`);
+  }
+  return text.trim();
+}

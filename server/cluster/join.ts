@@ -1,0 +1,43 @@
+// Joining an existing cluster: learn its id from a peer's public /health, then register
+// with a JWT made from the shared secret. A wrong secret shows up here as a 401.
+import type { PeerClient } from '../http/peer-client.ts';
+import { PeerRefusedError } from '../http/peer-client.ts';
+import type { HealthBody, MemberInfo, RegisterResponse } from '../../protocol/rest.ts';
+
+export class JoinError extends Error {}
+
+/** Asks the given peers for the cluster id; the first that answers wins. */
+export async function discoverClusterId(client: PeerClient, urls: string[], expected?: string): Promise<string> {
+  const problems: string[] = [];
+  for (const url of urls) {
+    try {
+      const h = await client.get<HealthBody>(url, '/health', { anonymous: true, timeoutMs: 3000 });
+      if (typeof h?.clusterId !== 'string') throw new Error('not a Trinca node');
+      if (expected && h.clusterId !== expected) {
+        throw new JoinError(`${url} belongs to cluster ${h.clusterId}, not the invite's ${expected}`);
+      }
+      return h.clusterId;
+    } catch (err) {
+      if (err instanceof JoinError) throw err;
+      problems.push((err as Error).message);
+    }
+  }
+  throw new JoinError(`no peer to join answered: ${problems.join('; ')}`);
+}
+
+/** Registers with the first peer that accepts; a 401 anywhere means the secret is wrong. */
+export async function registerWith(client: PeerClient, urls: string[], self: MemberInfo): Promise<RegisterResponse> {
+  const problems: string[] = [];
+  for (const url of urls) {
+    try {
+      return await client.post<RegisterResponse>(url, '/register', self, { timeoutMs: 10_000 });
+    } catch (err) {
+      if (err instanceof PeerRefusedError && err.status === 401) {
+        throw new JoinError(`wrong cluster secret: ${url} refused this node (${err.code})`);
+      }
+      if (err instanceof PeerRefusedError && err.status < 500) throw new JoinError(`${url} refused to register this node: ${err.message}`);
+      problems.push((err as Error).message);
+    }
+  }
+  throw new JoinError(`could not register with any peer: ${problems.join('; ')}`);
+}

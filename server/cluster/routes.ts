@@ -1,0 +1,49 @@
+// REST for membership: /register, /heartbeat, /servers, /health.
+import Router from '@koa/router';
+import { parseBody } from '../http/errors.ts';
+import { HeartbeatBody, RegisterBody, type HealthBody, type MemberInfo, type RegisterResponse } from '../../protocol/rest.ts';
+import type { Membership } from './membership.ts';
+import type { PeerState } from '../http/app.ts';
+import { HttpError } from '../http/errors.ts';
+
+export interface ClusterRouteDeps {
+  membership: Membership;
+  clusterId: () => string;
+  selfRole: () => string;
+  roleOf: (id: string) => string;
+  /** Admits a peer (through the replicated log once Raft runs) and answers with the view. */
+  register: (member: MemberInfo) => Promise<RegisterResponse>;
+  /** Heartbeat side effects beyond liveness (e.g. gossip merge). */
+  onHeartbeat: (body: HeartbeatBody) => void;
+}
+
+export function clusterRouter(deps: ClusterRouteDeps): Router<PeerState> {
+  const r = new Router<PeerState>();
+
+  r.get('/health', (ctx) => {
+    const body: HealthBody = { ok: true, id: deps.membership.self.id, clusterId: deps.clusterId(), raftRole: deps.selfRole() };
+    ctx.body = body;
+  });
+
+  r.get('/servers', (ctx) => {
+    ctx.body = deps.membership.servers(deps.roleOf);
+  });
+
+  r.post('/register', async (ctx) => {
+    const body = parseBody(RegisterBody, ctx.request.body);
+    if (body.id !== ctx.state.peer) throw new HttpError(403, 'FORBIDDEN', 'a peer may only register itself (id must equal the token server_id)');
+    if (body.id === deps.membership.self.id) throw new HttpError(409, 'ID_TAKEN', `id ${body.id} is this node's own id`);
+    ctx.body = await deps.register(body);
+  });
+
+  r.post('/heartbeat', (ctx) => {
+    const body = parseBody(HeartbeatBody, ctx.request.body);
+    if (body.id !== ctx.state.peer) throw new HttpError(403, 'FORBIDDEN', 'heartbeat id must equal the token server_id');
+    if (body.leaving) deps.membership.markGone(body.id);
+    else if (deps.membership.get(body.id)) deps.membership.markSeen(body.id, { term: body.term, leader: body.leader });
+    deps.onHeartbeat(body);
+    ctx.body = { members: deps.membership.list() };
+  });
+
+  return r;
+}

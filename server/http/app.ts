@@ -1,0 +1,84 @@
+// The Koa application: error middleware first, metrics, body parsing (JSON, 1 MiB),
+// then JWT authentication for everything except the public routes, then one router per area.
+import Koa from 'koa';
+import { bodyParser } from '@koa/bodyparser';
+import type Router from '@koa/router';
+import { HttpError } from './errors.ts';
+import { verifyAuthorization } from '../security/jwt.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+
+export const BODY_LIMIT = '1mb';
+
+export interface AppDeps {
+  log: Logger;
+  metrics: Metrics;
+  jwtKey: Uint8Array;
+  clusterId: () => string;
+  /** GET paths (exact; '/' is the root only) or prefixes (like '/assets/') reachable without a peer JWT. */
+  publicPaths: string[];
+}
+
+export interface PeerState {
+  /** The authenticated peer's server_id (absent on public routes). */
+  peer?: string;
+}
+
+export function createApp(deps: AppDeps, routers: Router<PeerState>[], fallback?: Koa.Middleware): Koa<PeerState> {
+  const app = new Koa<PeerState>();
+  app.proxy = false;
+
+  app.use(async (ctx, next) => {
+    const started = performance.now();
+    try {
+      await next();
+    } catch (err) {
+      if (err instanceof HttpError) {
+        ctx.status = err.status;
+        ctx.body = { error: err.code, message: err.message };
+      } else if (isKoaHttpError(err)) {
+        // Thrown by the body parser: too large (413) or unparsable JSON (400).
+        ctx.status = err.status;
+        ctx.body = err.status === 413
+          ? { error: 'PAYLOAD_TOO_LARGE', message: `body exceeds ${BODY_LIMIT}` }
+          : { error: 'BAD_REQUEST', message: err.expose ? err.message : 'bad request' };
+      } else {
+        deps.log.error({ err, path: ctx.path }, 'unhandled error');
+        ctx.status = 500;
+        ctx.body = { error: 'INTERNAL', message: 'internal error' };
+      }
+    } finally {
+      const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'other';
+      deps.metrics.httpDuration.observe({ method: ctx.method, route: String(route), status: String(ctx.status) }, performance.now() - started);
+    }
+  });
+
+  app.use(async (ctx, next) => {
+    if (ctx.method === 'GET' && isPublic(ctx.path, deps.publicPaths)) return next();
+    const r = await verifyAuthorization(ctx.get('authorization') || undefined, deps.jwtKey, deps.clusterId());
+    if (!r.ok) throw new HttpError(401, r.code, r.message);
+    ctx.state.peer = r.serverId;
+    return next();
+  });
+
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: BODY_LIMIT, encoding: 'utf-8' }));
+  for (const router of routers) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+  if (fallback) app.use(fallback);
+  app.use((ctx) => {
+    if (ctx.status === 404 && ctx.body === undefined) {
+      throw new HttpError(404, 'NOT_FOUND', `no route ${ctx.method} ${ctx.path}`);
+    }
+  });
+  return app;
+}
+
+function isPublic(path: string, publicPaths: string[]): boolean {
+  return publicPaths.some((p) => (p.length > 1 && p.endsWith('/') ? path.startsWith(p) : path === p));
+}
+
+function isKoaHttpError(err: unknown): err is { status: number; expose: boolean; message: string } {
+  return typeof err === 'object' && err !== null && typeof (err as { status?: unknown }).status === 'number';
+}

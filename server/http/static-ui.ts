@@ -1,0 +1,33 @@
+// Serves the built player UI (renderer/dist) at `/` for any GET that no API route took.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type Koa from 'koa';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+};
+
+export function staticUi(dir: string): Koa.Middleware {
+  const rootDir = path.resolve(dir);
+  return async (ctx, next) => {
+    if (ctx.method !== 'GET' || ctx.body !== undefined) return next();
+    const rel = ctx.path === '/' ? 'index.html' : decodeURIComponent(ctx.path).replace(/^\/+/, '');
+    const file = path.resolve(rootDir, rel);
+    if (!file.startsWith(rootDir + path.sep)) return next();
+    try {
+      const data = await fs.readFile(file);
+      ctx.type = TYPES[path.extname(file)] ?? 'application/octet-stream';
+      if (rel.startsWith('assets/')) ctx.set('cache-control', 'public, max-age=31536000, immutable');
+      ctx.body = data;
+    } catch {
+      return next();
+    }
+  };
+}

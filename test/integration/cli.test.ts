@@ -1,0 +1,172 @@
+// The CLI contract (DESIGN §2): one clear line and a non-zero exit for every bad start;
+// `trinca cluster` brings up three peers and Ctrl-C stops them all; invites work.
+import { describe, it, expect, afterAll } from 'vitest';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { BIN, Peer, runCli, tempDir, waitFor } from '../support/peer.ts';
+import { freePorts } from '../support/ports.ts';
+import { getJson } from '../support/http.ts';
+import type { ServerInfo } from '../../protocol/rest.ts';
+
+const dirs: string[] = [];
+const dir = () => {
+  const d = tempDir();
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+function oneLine(stderr: string): string {
+  const lines = stderr.trim().split('\n').filter((l) => l.startsWith('trinca:'));
+  expect(lines).toHaveLength(1);
+  return lines[0];
+}
+
+describe('trinca node: refusing bad starts', () => {
+  it('bad flags', async () => {
+    const [h, m] = await freePorts(2);
+    const d = dir();
+    const cases: [string[], RegExp][] = [
+      [['node', '--http', String(h), '--mqtt', String(m), '--data', d], /--id is required/],
+      [['node', '--id', 'a', '--http', 'x', '--mqtt', String(m), '--data', d], /--http must be a port/],
+      [['node', '--id', 'a', '--http', String(h), '--mqtt', String(m), '--data', d, '--bogus'], /[Uu]nknown option '--bogus'/],
+      [['node', '--id', 'a b', '--http', String(h), '--mqtt', String(m), '--data', d], /--id must be/],
+      [['node', '--id', 'a', '--http', String(h), '--mqtt', String(h), '--data', d], /different ports/],
+      [['node', '--id', 'a', '--http', String(h), '--mqtt', String(m), '--data', d, '--invite', 'garbage'], /--invite/],
+      [['node', '--id', 'a', '--http', String(h), '--mqtt', String(m), '--data', d, '--stock-scale', '0'], /--stock-scale/],
+      [['frobnicate'], /unknown command/],
+    ];
+    for (const [args, re] of cases) {
+      const r = await runCli(args);
+      expect(r.code, args.join(' ')).not.toBe(0);
+      expect(oneLine(r.stderr)).toMatch(re);
+      expect(r.stdout).not.toContain('READY');
+    }
+  });
+
+  it('a busy port', async () => {
+    const [h, m] = await freePorts(2);
+    const blocker = net.createServer().listen(h, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    try {
+      const r = await runCli(['node', '--id', 'a', '--http', String(h), '--mqtt', String(m), '--data', dir()]);
+      expect(r.code).not.toBe(0);
+      expect(oneLine(r.stderr)).toMatch(new RegExp(`port ${h}.*in use`));
+    } finally {
+      blocker.close();
+    }
+    const blocker2 = net.createServer().listen(m, '127.0.0.1');
+    await new Promise((r) => blocker2.once('listening', r));
+    try {
+      const r = await runCli(['node', '--id', 'a', '--http', String(h), '--mqtt', String(m), '--data', dir()]);
+      expect(r.code).not.toBe(0);
+      expect(oneLine(r.stderr)).toMatch(new RegExp(`MQTT port ${m}.*in use`));
+    } finally {
+      blocker2.close();
+    }
+  });
+
+  it('an unusable data dir', async () => {
+    const [h, m] = await freePorts(2);
+    const file = path.join(dir(), 'a-file');
+    fs.writeFileSync(file, 'x');
+    const r = await runCli(['node', '--id', 'a', '--http', String(h), '--mqtt', String(m), '--data', path.join(file, 'sub')]);
+    expect(r.code).not.toBe(0);
+    expect(oneLine(r.stderr)).toMatch(/data dir .* not usable/);
+  });
+
+  it('joining with a missing or wrong secret', async () => {
+    const [h1, m1, h2, m2] = await freePorts(4);
+    const root = dir();
+    const boot = new Peer({ id: 'p1', dataDir: path.join(root, 'p1'), httpPort: h1, mqttPort: m1 });
+    await boot.start();
+    try {
+      const missing = await runCli(['node', '--id', 'p2', '--http', String(h2), '--mqtt', String(m2), '--data', path.join(root, 'p2'), '--join', boot.url], { TRINCA_SECRET: '' });
+      expect(missing.code).not.toBe(0);
+      expect(oneLine(missing.stderr)).toMatch(/needs the cluster secret/);
+      const wrong = await runCli(['node', '--id', 'p2', '--http', String(h2), '--mqtt', String(m2), '--data', path.join(root, 'p2b'), '--join', boot.url], {
+        TRINCA_SECRET: Buffer.alloc(32, 7).toString('base64url'),
+      });
+      expect(wrong.code).not.toBe(0);
+      expect(oneLine(wrong.stderr)).toMatch(/wrong cluster secret/);
+      const malformed = await runCli(['node', '--id', 'p2', '--http', String(h2), '--mqtt', String(m2), '--data', path.join(root, 'p2c'), '--join', boot.url], { TRINCA_SECRET: 'abc' });
+      expect(malformed.code).not.toBe(0);
+      expect(oneLine(malformed.stderr)).toMatch(/32 bytes/);
+      // The refused joins changed nothing.
+      const servers = (await getJson<ServerInfo[]>(`${boot.url}/servers`)).body;
+      expect(servers.map((s) => s.id)).toEqual(['p1']);
+      // The bootstrap secret file is mode 0600.
+      expect(fs.statSync(path.join(root, 'p1', 'secret')).mode & 0o777).toBe(0o600);
+    } finally {
+      await boot.stop();
+    }
+  });
+});
+
+describe('invites', () => {
+  it('trinca invite prints a code a new peer joins with', async () => {
+    const [h1, m1, h2, m2] = await freePorts(4);
+    const root = dir();
+    const boot = new Peer({ id: 'a1', dataDir: path.join(root, 'a1'), httpPort: h1, mqttPort: m1 });
+    await boot.start();
+    let joiner: Peer | null = null;
+    try {
+      const inv = await runCli(['invite', '--data', path.join(root, 'a1')]);
+      expect(inv.code).toBe(0);
+      const code = inv.stdout.trim();
+      expect(code).toMatch(/^trinca1\./);
+      joiner = new Peer({ id: 'a2', dataDir: path.join(root, 'a2'), httpPort: h2, mqttPort: m2, extraArgs: ['--invite', code] });
+      await joiner.start();
+      await waitFor('both see each other', async () => {
+        const s = (await getJson<ServerInfo[]>(`${boot.url}/servers`)).body;
+        return s.length === 2 && s.every((x) => x.alive);
+      });
+      const h = (await getJson<{ clusterId: string }>(`${joiner.url}/health`)).body;
+      expect(h.clusterId).toBe((await getJson<{ clusterId: string }>(`${boot.url}/health`)).body.clusterId);
+      // Restart needs no flags beyond the basics: the secret was stored (0600).
+      expect(fs.statSync(path.join(root, 'a2', 'secret')).mode & 0o777).toBe(0o600);
+      await joiner.stop();
+      joiner = new Peer({ id: 'a2', dataDir: path.join(root, 'a2'), httpPort: h2, mqttPort: m2 });
+      await joiner.start();
+      // Wrong node id for an existing data dir is refused.
+      const r = await runCli(['node', '--id', 'zz', '--http', String(h2 + 0), '--mqtt', String(m2), '--data', path.join(root, 'a2')]);
+      expect(r.code).not.toBe(0);
+      expect(oneLine(r.stderr)).toMatch(/belongs to node "a2"/);
+    } finally {
+      await joiner?.stop();
+      await boot.stop();
+    }
+  });
+});
+
+describe('trinca cluster', () => {
+  it('starts three peers, prints their URLs, and Ctrl-C stops all three', async () => {
+    const [h, m] = await freePorts(2);
+    // Pick a base where h..h+2 and m..m+2 are likely free: ephemeral ports are sparse.
+    const root = dir();
+    const proc = spawn(process.execPath, [BIN, 'cluster', '--base-http', String(h), '--base-mqtt', String(m + 10), '--data', root], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, TRINCA_LOG_LEVEL: 'warn' },
+    });
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    let err = '';
+    proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    await waitFor('cluster running', () => out.includes('cluster running'), 30_000, 100).catch((e: Error) => {
+      throw new Error(`${e.message}\nstdout: ${out}\nstderr: ${err}`);
+    });
+    for (let i = 0; i < 3; i++) expect(out).toContain(`http://127.0.0.1:${h + i}/`);
+    await waitFor('3 alive', async () => {
+      const s = (await getJson<ServerInfo[]>(`http://127.0.0.1:${h + 2}/servers`)).body;
+      return s.length === 3 && s.every((x) => x.alive);
+    }, 5000);
+    const exited = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
+    proc.kill('SIGINT');
+    expect(await exited).toBe(0);
+    for (let i = 0; i < 3; i++) {
+      await expect(fetch(`http://127.0.0.1:${h + i}/health`)).rejects.toThrow();
+    }
+  });
+});
