@@ -7,6 +7,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration suites start real processes on real ports; keep files isolated.
     pool: 'forks',
+    // Each integration file runs a cluster of real processes; two at a time fit 2 cores.
+    maxWorkers: 2,
     reporters: ['default'],
   },
 });

@@ -16,6 +16,8 @@ export const RegisterResponse = z.object({
   clusterId: z.string(),
   members: z.array(MemberInfo),
   leader: nodeId.nullable(),
+  /** The cluster's stock size multiplier (fixed at bootstrap; every replica builds the same stock). */
+  stockScale: z.number().int().min(1).optional(),
 });
 export type RegisterResponse = z.infer<typeof RegisterResponse>;
 

@@ -115,6 +115,7 @@ export function parseNodeArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     stockScale: positiveInt('stock-scale', values['stock-scale'], 1),
     uiDir,
     timing,
+    snapshotEvery: positiveInt('TRINCA_SNAPSHOT_EVERY', env.TRINCA_SNAPSHOT_EVERY, 10_000),
     logLevel: values['log-level'] ?? env.TRINCA_LOG_LEVEL ?? 'info',
   };
 }

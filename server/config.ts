@@ -21,6 +21,8 @@ export interface NodeConfig {
   /** Directory with the built UI to serve at `/`, if any. */
   uiDir?: string;
   timing: TimingConfig;
+  /** Snapshot the ledger and compact the Raft log every this many applied entries. */
+  snapshotEvery: number;
   /** Log level for pino. */
   logLevel: string;
 }

@@ -18,11 +18,20 @@ import { discoverClusterId, registerWith, JoinError } from './cluster/join.ts';
 import { prepareDataDir, loadIdentity, saveIdentity, readSecret, storeSecret, newSecret, DataDirError, type Identity } from './cluster/identity.ts';
 import { PlayerBroker } from './broker/broker.ts';
 import { CommandRouter } from './players/commands.ts';
-import { LocalPlayerDirectory } from './players/directory.ts';
+import { LedgerPlayerDirectory } from './players/ledger-directory.ts';
 import { playerRoutes } from './players/handlers.ts';
+import { ledgerRoutes } from './players/ledger-handlers.ts';
+import { RaftNode } from './raft/raft-node.ts';
+import { raftRouter } from './raft/routes.ts';
+import { LedgerReplica } from './ledger/replica.ts';
+import { LedgerService } from './ledger/service.ts';
+import { ledgerRouter } from './ledger/routes.ts';
+import { Admission } from './cluster/admission.ts';
+import { members as ledgerMembers, remainingCards, stockStatus, type LedgerResult } from './ledger/machine/index.ts';
+import { RARITIES } from '../protocol/cards.ts';
 import { ClusterStatusPublisher } from './cluster/status.ts';
 import { staticUi } from './http/static-ui.ts';
-import type { MemberInfo } from '../protocol/rest.ts';
+import type { MemberInfo, RegisterResponse } from '../protocol/rest.ts';
 
 export class NodeStartError extends Error {}
 
@@ -88,11 +97,25 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
   const metrics = createMetrics(config.id);
   const membership = new Membership(self, config.dataDir, config.timing.deadAfterMs);
   await membership.load();
-  const raftView = () => ({ term: 0, leader: null as string | null });
-  const roleOf = (id: string) => (id === config.id ? 'follower' : membership.isAlive(id) ? 'follower' : 'unknown');
+  // Raft and the ledger start once the cluster's stock scale is known (at once, except
+  // on a first join, where the registration answer carries it).
+  let raft: RaftNode<LedgerResult> | null = null;
+  let replica: LedgerReplica | null = null;
+  let ledger: LedgerService | null = null;
+  let admission: Admission | null = null;
+  const raftView = () => ({ term: raft?.status().term ?? 0, leader: raft?.leader ?? null });
+  const roleOf = (id: string) => {
+    if (id === config.id) return raft?.role ?? 'starting';
+    if (!membership.isAlive(id)) return 'unknown';
+    if (raft?.leader === id) return 'leader';
+    const st = raft?.status();
+    if (st?.config.learners.includes(id)) return 'learner';
+    return 'follower';
+  };
+  const addressOf = (id: string) => membership.get(id)?.address;
 
   // ---- players ---------------------------------------------------------------------------
-  const directory = new LocalPlayerDirectory();
+  const directory = new LedgerPlayerDirectory(() => replica, () => ledger);
   const commands = new CommandRouter((p, e) => broker.sendToPlayer(p, e), componentLogger(root, 'BROKER'), metrics);
   const broker: PlayerBroker = new PlayerBroker({
     log: componentLogger(root, 'BROKER'),
@@ -104,6 +127,7 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
     isInMatch: () => false,
   });
   playerRoutes(commands, { nodeId: config.id, directory });
+  ledgerRoutes(commands, { replica: () => replica, ledger: () => ledger, metrics });
 
   // ---- HTTP ------------------------------------------------------------------------------
   const app = createApp(
@@ -120,17 +144,14 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
         clusterId: () => clusterId,
         selfRole: () => roleOf(config.id),
         roleOf,
-        register: async (m) => {
-          membership.merge([m]);
-          membership.markSeen(m.id);
-          componentLogger(root, 'CLUSTER').info({ peer: m.id, address: m.address }, 'peer registered');
-          return { clusterId, members: membership.list(), leader: raftView().leader };
-        },
+        register: (m) => register(m),
         onHeartbeat: (b) => {
           if (!b.leaving && b.mqttPort !== undefined) membership.merge([{ id: b.id, address: b.address, mqttPort: b.mqttPort }]);
         },
       }),
       metricsRouter(metrics),
+      raftRouter(config.id, () => raft as RaftNode<unknown> | null, (data) => LedgerReplica.validSnapshot(data, clusterId)),
+      ledgerRouter(() => (raft && replica && ledger ? { raft, replica, service: ledger } : null)),
     ],
     config.uiDir ? staticUi(config.uiDir) : undefined,
   );
@@ -154,21 +175,92 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
     await new Promise<void>((r) => server.close(() => r()));
     client.close();
   };
+  const clusterLog = componentLogger(root, 'CLUSTER');
+  const register = async (m: MemberInfo): Promise<RegisterResponse> => {
+    membership.merge([m]);
+    membership.markSeen(m.id);
+    const deadline = performance.now() + 10_000;
+    while (!raft?.isLeader() && !raft?.leader && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (raft && admission && raft.isLeader()) {
+      await admission.admit(m);
+      clusterLog.info({ peer: m.id, address: m.address }, 'peer registered');
+    } else if (raft?.leader && addressOf(raft.leader)) {
+      // Relay to the leader, which adds the peer through the log.
+      await client.post<RegisterResponse>(addressOf(raft.leader)!, '/register', m, { timeoutMs: 10_000 });
+    } else {
+      throw new JoinError('no leader to admit the peer yet; try again');
+    }
+    return { clusterId, members: membership.list(), leader: raft?.leader ?? null, stockScale };
+  };
+
+  let stockScale = existing?.stockScale ?? config.stockScale;
+  let bootstrap = existing?.bootstrap ?? !joining;
   try {
-    if (joining || (existing && config.join.length > 0)) {
+    if (joining) {
       const res = await registerWith(client, config.join, self);
       if (res.clusterId !== clusterId) throw new JoinError(`peer answered for cluster ${res.clusterId}, expected ${clusterId}`);
+      if (!existing && res.stockScale) {
+        if (res.stockScale !== config.stockScale && config.stockScale !== 1) {
+          clusterLog.warn({ asked: config.stockScale, cluster: res.stockScale }, '--stock-scale ignored: the cluster fixed it at bootstrap');
+        }
+        stockScale = res.stockScale;
+      }
       membership.merge(res.members);
       for (const m of res.members) if (m.id !== config.id) membership.markSeen(m.id);
     }
     if (!existing) {
-      const identity: Identity = { id: config.id, clusterId, createdAt: new Date().toISOString() };
+      bootstrap = !joining;
+      const identity: Identity = { id: config.id, clusterId, createdAt: new Date().toISOString(), bootstrap, stockScale };
       await saveIdentity(config.dataDir, identity);
     }
   } catch (err) {
     await closeAll();
     throw err;
   }
+
+  if (existing && config.join.length > 0) {
+    // Already a member: re-registering only refreshes our address, so it must not hold up
+    // the start (the cluster may be electing a leader right now).
+    void registerWith(client, config.join, self).catch((err: Error) => clusterLog.warn({ err: err.message }, 're-registration failed'));
+  }
+
+  // ---- Raft + ledger ---------------------------------------------------------------------
+  replica = new LedgerReplica(clusterId, stockScale);
+  replica.onApplied((cmd) => {
+    if (cmd.type === 'ADD_MEMBER' || cmd.type === 'UPDATE_MEMBER_ADDRESS' || cmd.type === 'REMOVE_MEMBER') syncMembers();
+  });
+  replica.onRestore(() => syncMembers());
+  const syncMembers = () => {
+    const list = ledgerMembers(replica!.state).map((m) => ({ id: m.id, address: m.address, mqttPort: m.mqttPort }));
+    if (list.some((m) => m.id === config.id)) membership.replaceAll(list);
+    else membership.merge(list);
+  };
+  raft = await RaftNode.open<LedgerResult>({
+    id: config.id,
+    dataDir: config.dataDir,
+    log: componentLogger(root, 'RAFT'),
+    metrics,
+    client,
+    addressOf,
+    bootstrap,
+    timing: { tickMs: config.timing.raftTickMs, heartbeatTicks: config.timing.raftHeartbeatTicks, electionTicks: config.timing.raftElectionTicks },
+    machine: replica,
+    snapshotEvery: config.snapshotEvery,
+    onSoftState: (s) => {
+      for (const r of ['follower', 'pre-candidate', 'candidate', 'leader', 'learner']) metrics.raftRole.set({ role: r }, r === s.role ? 1 : 0);
+      if (s.role === 'leader' && bootstrap) void admission?.recordSelf();
+    },
+  });
+  ledger = new LedgerService(raft, client, addressOf, componentLogger(root, 'ESTOQUE'));
+  admission = new Admission(raft, replica, self, clusterLog);
+  admission.start();
+  raft.start();
+  const stockGauge = setInterval(() => {
+    if (!replica) return;
+    const s = stockStatus(replica.state);
+    for (const r of RARITIES) metrics.stockRemaining.set({ rarity: r }, s.remaining[r]);
+  }, 1000);
+  stockGauge.unref();
 
   const heartbeat = new HeartbeatLoop({
     membership,
@@ -185,7 +277,7 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
     leader: raftView().leader,
     term: raftView().term,
     peers: membership.servers(roleOf).map((s) => ({ id: s.id, address: s.address, mqttPort: s.mqttPort, alive: s.alive, raftRole: s.raftRole })),
-    stock: null,
+    stock: replica ? { total: stockStatus(replica.state).total, remaining: remainingCards(replica.state) } : null,
     at: Date.now(),
   }));
   status.start();
@@ -204,10 +296,13 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
       (stopping ??= (async () => {
         log.info('stopping');
         clearInterval(aliveGauge);
+        clearInterval(stockGauge);
         status.stop();
+        admission?.stop();
         heartbeat.stop();
         await heartbeat.farewell();
         await closeAll();
+        await raft?.stop();
         await membership.flush();
         log.info('stopped');
         root.flush();

@@ -9,6 +9,10 @@ export interface Identity {
   id: string;
   clusterId: string;
   createdAt: string;
+  /** True on the node that created the cluster (its Raft configuration at index 0). */
+  bootstrap: boolean;
+  /** The cluster's stock multiplier, fixed at bootstrap. */
+  stockScale: number;
 }
 
 export class DataDirError extends Error {}
@@ -37,6 +41,7 @@ export async function loadIdentity(dir: string): Promise<Identity | null> {
   try {
     const v = JSON.parse(text) as Identity;
     if (typeof v.id !== 'string' || typeof v.clusterId !== 'string') throw new Error('missing id/clusterId');
+    if (typeof v.stockScale !== 'number' || typeof v.bootstrap !== 'boolean') throw new Error('missing stockScale/bootstrap');
     return v;
   } catch (err) {
     throw new DataDirError(`${file} is damaged: ${(err as Error).message}`);

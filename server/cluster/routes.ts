@@ -31,7 +31,11 @@ export function clusterRouter(deps: ClusterRouteDeps): Router<PeerState> {
 
   r.post('/register', async (ctx) => {
     const body = parseBody(RegisterBody, ctx.request.body);
-    if (body.id !== ctx.state.peer) throw new HttpError(403, 'FORBIDDEN', 'a peer may only register itself (id must equal the token server_id)');
+    // A peer registers itself, or a member relays a registration to the leader.
+    const relayed = body.id !== ctx.state.peer;
+    if (relayed && !deps.membership.get(ctx.state.peer ?? '')) {
+      throw new HttpError(403, 'FORBIDDEN', 'a peer may only register itself (id must equal the token server_id)');
+    }
     if (body.id === deps.membership.self.id) throw new HttpError(409, 'ID_TAKEN', `id ${body.id} is this node's own id`);
     ctx.body = await deps.register(body);
   });

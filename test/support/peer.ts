@@ -125,7 +125,7 @@ export class TestCluster {
     this.secretFile = path.join(root, 'secret');
   }
 
-  static async start(size = 3, extraArgs: string[] = []): Promise<TestCluster> {
+  static async start(size = 3, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<TestCluster> {
     const c = new TestCluster(tempDir());
     const ports = await freePorts(size * 2);
     for (let i = 0; i < size; i++) {
@@ -139,6 +139,7 @@ export class TestCluster {
           secretFile: c.secretFile,
           join: i === 0 ? undefined : [`http://127.0.0.1:${ports[0]}`],
           extraArgs,
+          env,
         }),
       );
     }

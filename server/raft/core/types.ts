@@ -75,9 +75,14 @@ export interface AppendRequest extends Base {
 export interface AppendResponse extends Base {
   type: 'appendResp';
   success: boolean;
-  /** On success the follower's last index covered by this append; on failure a hint. */
+  /**
+   * On success the follower's last index covered by this append (it may be higher than
+   * prevLogIndex + entries.length: the follower's commit index when the append fell inside
+   * its committed prefix). On failure the rejected prevLogIndex, which lets the leader tell
+   * a stale (reordered, duplicated) rejection from a fresh one.
+   */
   matchIndex: number;
-  /** On failure: first index the leader should retry from. */
+  /** On failure: first index the leader should retry from (absent when the term was stale). */
   conflictIndex?: number;
 }
 export interface SnapshotRequest extends Base {
@@ -113,6 +118,8 @@ export interface SoftState {
  * 2. only then send `messages` (responses included);
  * 3. apply `committed` in order to the state machine (after installing `snapshot`);
  * 4. call `advance()`.
+ * Only one Ready is outstanding at a time: ready() returns null until advance(). Steps and
+ * proposals made in between accumulate into the next Ready (group commit).
  */
 export interface Ready {
   softState: SoftState;

@@ -1,0 +1,28 @@
+// Public API of the match rules (DESIGN §5, §8): a pure reducer over a match's event log.
+export type {
+  Phase,
+  HandSource,
+  MatchPlayer,
+  PlayedCard,
+  Trick,
+  MatchResult,
+  MatchState,
+  MatchEvent,
+  MatchStartEvent,
+  HandSetEvent,
+  CardPlayedEvent,
+  ForfeitEvent,
+  ChatEvent,
+  FailoverEvent,
+  AbortEvent,
+  MatchCommand,
+  RuleCode,
+  RuleError,
+} from './types.ts';
+export { initialState, reduce, applyEvent, replay, TRICKS_PER_MATCH } from './reduce.ts';
+export { validateCommand, type CommandResult } from './commands.ts';
+export { checkEvent } from './check.ts';
+export { lowestCard, trickWinner, firstLeader, cardLabel } from './rules.ts';
+export { publicView, handOf, endSummary, turnExpired, type PublicView, type EndSummary } from './view.ts';
+export { stateHash, canonicalJson } from './hash.ts';
+export { matchEventSchema, matchCommandSchema, CHAT_MAX } from './schemas.ts';

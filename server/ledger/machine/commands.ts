@@ -1,0 +1,187 @@
+// Ledger commands (what goes into the Raft log) and their results. Every command is
+// validated with these schemas when applied, so a malformed entry is refused the same way
+// on every replica instead of corrupting state.
+import { z } from 'zod';
+import type { Card } from '../../../protocol/cards.ts';
+
+const id = z.string().min(1).max(128);
+const address = z.string().min(1).max(512);
+const port = z.int().min(1).max(65535);
+
+/** Display names: 1–24 characters (code points), not blank, no control characters. */
+export const playerNameSchema = z.string().refine(
+  (s) => s.trim().length > 0 && [...s].length <= 24 && !/\p{Cc}/u.test(s),
+  'name must be 1–24 characters, not blank, no control characters',
+);
+
+export const registerPlayerSchema = z.object({
+  type: z.literal('REGISTER_PLAYER'),
+  playerId: id,
+  name: playerNameSchema,
+  tokenHash: z.string().min(1).max(256),
+});
+export const setNameSchema = z.object({ type: z.literal('SET_NAME'), playerId: id, name: playerNameSchema });
+export const buyPackSchema = z.object({
+  type: z.literal('BUY_PACK'),
+  requestId: id,
+  playerId: id,
+  /** When given, the pack also becomes the player's hand in that active match. */
+  matchId: id.optional(),
+});
+export const tradeSchema = z.object({
+  type: z.literal('TRADE'),
+  tradeId: id,
+  fromPlayerId: id,
+  toPlayerId: id,
+  offerCardId: id,
+  wantCardId: id,
+});
+export const matchCreatedSchema = z.object({
+  type: z.literal('MATCH_CREATED'),
+  matchId: id,
+  players: z.tuple([id, id]),
+  host: id,
+  shadow: id.nullable(),
+  seed: z.string().min(1).max(256),
+});
+export const matchHandSchema = z.object({
+  type: z.literal('MATCH_HAND'),
+  matchId: id,
+  playerId: id,
+  cardIds: z.array(id).max(16),
+  /** Fencing: when given, must equal the match's current epoch. */
+  epoch: z.int().min(1).optional(),
+});
+export const matchFailoverSchema = z.object({
+  type: z.literal('MATCH_FAILOVER'),
+  matchId: id,
+  expectedEpoch: z.int().min(1),
+  host: id,
+  shadow: id.nullable(),
+});
+export const matchFinishedSchema = z.object({
+  type: z.literal('MATCH_FINISHED'),
+  matchId: id,
+  winnerId: id.nullable(),
+  reason: z.string().min(1).max(64),
+  scores: z.record(id, z.int().min(0).max(5)),
+  /** Fencing: when given, must equal the match's current epoch. */
+  epoch: z.int().min(1).optional(),
+});
+export const addMemberSchema = z.object({
+  type: z.literal('ADD_MEMBER'),
+  id,
+  address,
+  mqttPort: port,
+  /** Defaults to false: new peers join as learners (DESIGN §7). */
+  voter: z.boolean().optional(),
+});
+export const promoteMemberSchema = z.object({ type: z.literal('PROMOTE_MEMBER'), id });
+export const removeMemberSchema = z.object({ type: z.literal('REMOVE_MEMBER'), id });
+export const updateMemberAddressSchema = z.object({
+  type: z.literal('UPDATE_MEMBER_ADDRESS'),
+  id,
+  address,
+  mqttPort: port,
+});
+
+export const ledgerCommandSchema = z.discriminatedUnion('type', [
+  registerPlayerSchema,
+  setNameSchema,
+  buyPackSchema,
+  tradeSchema,
+  matchCreatedSchema,
+  matchHandSchema,
+  matchFailoverSchema,
+  matchFinishedSchema,
+  addMemberSchema,
+  promoteMemberSchema,
+  removeMemberSchema,
+  updateMemberAddressSchema,
+]);
+
+export type LedgerCommand = z.infer<typeof ledgerCommandSchema>;
+export type CommandType = LedgerCommand['type'];
+export type CommandOf<T extends CommandType> = Extract<LedgerCommand, { type: T }>;
+
+// ---- results ---------------------------------------------------------------------------
+
+export type LedgerErrorCode =
+  | 'BAD_COMMAND'
+  | 'STALE_INDEX'
+  | 'UNKNOWN_PLAYER'
+  | 'TOKEN_MISMATCH'
+  | 'DUPLICATE_REQUEST'
+  | 'ESTOQUE_ESGOTADO'
+  | 'CARD_NOT_OWNED'
+  | 'CARD_IN_MATCH'
+  | 'SAME_PLAYER'
+  | 'PLAYER_IN_MATCH'
+  | 'UNKNOWN_MATCH'
+  | 'MATCH_CONFLICT'
+  | 'NOT_IN_MATCH'
+  | 'MATCH_FINISHED'
+  | 'HAND_ALREADY_SET'
+  | 'BAD_HAND'
+  | 'STALE_EPOCH'
+  | 'UNKNOWN_MEMBER';
+
+export interface LedgerError {
+  ok: false;
+  code: LedgerErrorCode;
+  message: string;
+}
+
+export interface Member {
+  id: string;
+  address: string;
+  mqttPort: number;
+  voter: boolean;
+}
+
+export type MatchStatus = 'active' | 'finished';
+
+export interface MatchResultView {
+  winnerId: string | null;
+  reason: string;
+  /** Tricks won, keyed by playerId, in the match's player order. */
+  scores: Record<string, number>;
+}
+
+export interface MatchView {
+  matchId: string;
+  players: [string, string];
+  host: string;
+  shadow: string | null;
+  seed: string;
+  epoch: number;
+  status: MatchStatus;
+  /** Card ids locked in each player's hand (null until set). */
+  hands: Record<string, string[] | null>;
+  result: MatchResultView | null;
+  createdAt: number;
+  finishedAt: number | null;
+}
+
+/** What each command returns on success (besides `ok: true`). */
+export interface OkPayloads {
+  REGISTER_PLAYER: { playerId: string; name: string; created: boolean };
+  SET_NAME: { playerId: string; name: string };
+  BUY_PACK: { cards: Card[]; remaining: number };
+  TRADE: { tradeId: string; fromPlayerId: string; toPlayerId: string; offerCard: Card; wantCard: Card };
+  MATCH_CREATED: { match: MatchView };
+  MATCH_HAND: { matchId: string; playerId: string; cards: Card[] };
+  MATCH_FAILOVER: { match: MatchView };
+  MATCH_FINISHED: { match: MatchView };
+  ADD_MEMBER: { members: Member[] };
+  PROMOTE_MEMBER: { members: Member[] };
+  REMOVE_MEMBER: { members: Member[] };
+  UPDATE_MEMBER_ADDRESS: { members: Member[] };
+}
+
+export type LedgerOk<T extends CommandType = CommandType> = T extends CommandType ? { ok: true } & OkPayloads[T] : never;
+export type LedgerResult<T extends CommandType = CommandType> = LedgerOk<T> | LedgerError;
+
+export function fail(code: LedgerErrorCode, message: string): LedgerError {
+  return { ok: false, code, message };
+}

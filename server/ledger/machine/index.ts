@@ -1,0 +1,43 @@
+// Public API of the ledger state machine (DESIGN §6). The Raft driver, the simulator and
+// the node code against this file only.
+export { createLedger, type LedgerConfig, type LedgerState } from './state.ts';
+export { applyCommand, markApplied } from './apply.ts';
+export type { ApplyContext } from './context.ts';
+export { checkInvariants } from './invariants.ts';
+export { serializeLedger, deserializeLedger, ledgerDigest, SNAPSHOT_VERSION, type LedgerSnapshot } from './snapshot.ts';
+export {
+  stockStatus,
+  remainingCards,
+  collectionOf,
+  getPlayer,
+  activeMatchOf,
+  leaderboard,
+  getPurchase,
+  getMatch,
+  members,
+  cardById,
+  ownerOf,
+  lockedBy,
+  type StockStatus,
+  type PlayerView,
+  type LeaderboardRow,
+  type PurchaseView,
+} from './queries.ts';
+export {
+  ledgerCommandSchema,
+  playerNameSchema,
+  type LedgerCommand,
+  type CommandType,
+  type CommandOf,
+  type LedgerResult,
+  type LedgerOk,
+  type LedgerError,
+  type LedgerErrorCode,
+  type OkPayloads,
+  type Member,
+  type MatchView,
+  type MatchResultView,
+  type MatchStatus,
+} from './commands.ts';
+export { CATALOG_VERSION, MAX_STOCK_SCALE, cardPrefix } from './stock.ts';
+export { rarityForRoll, availableRarity } from './draw.ts';

@@ -1,0 +1,129 @@
+// Safety properties the simulator checks after every step (DESIGN §6). Each violation is
+// one human-readable line; an empty list means the state is consistent. O(cards + records).
+import { RARITIES } from '../../../protocol/cards.ts';
+import { remainingCount, type LedgerState } from './state.ts';
+import { rarityAt } from './stock.ts';
+
+const MAX_REPORTS = 50;
+
+export function checkInvariants(state: LedgerState): string[] {
+  const out: string[] = [];
+  const report = (msg: string) => {
+    if (out.length < MAX_REPORTS) out.push(msg);
+  };
+  checkCards(state, report);
+  checkPurchases(state, report);
+  checkMatches(state, report);
+  if (state.lastApplied < 0 || !Number.isSafeInteger(state.lastApplied)) report(`lastApplied ${state.lastApplied} is invalid`);
+  return out;
+}
+
+type Report = (msg: string) => void;
+
+/** Conservation and single ownership: each card is exactly once in stock ∪ collections. */
+function checkCards(state: LedgerState, report: Report): void {
+  const { catalog } = state;
+  const remaining = remainingCount(state);
+  if (state.sold + remaining !== catalog.total) {
+    report(`sold ${state.sold} + remaining ${remaining} != total ${catalog.total}`);
+  }
+  const seen = new Uint8Array(catalog.total);
+  for (const r of RARITIES) {
+    for (const i of state.stock[r]) {
+      if (!(i >= 0 && i < catalog.total)) {
+        report(`stock ${r} holds a card index ${i} outside the catalogue`);
+        continue;
+      }
+      if (seen[i]++) report(`card ${i} is in the stock twice`);
+      if (rarityAt(catalog, i) !== r) report(`card ${i} of rarity ${rarityAt(catalog, i)} is in the ${r} stock`);
+      if (state.owner[i] !== null) report(`card ${i} is in stock but owned by ${state.owner[i]}`);
+    }
+  }
+  let owned = 0;
+  for (const p of state.players.values()) {
+    for (const i of p.cards) {
+      owned++;
+      if (!(i >= 0 && i < catalog.total)) {
+        report(`player ${p.id} holds a card index ${i} outside the catalogue`);
+        continue;
+      }
+      if (seen[i]++) report(`card ${i} has two places (second: player ${p.id})`);
+      if (state.owner[i] !== p.id) report(`card ${i} is held by ${p.id} but the owner index says ${state.owner[i]}`);
+    }
+  }
+  if (owned !== state.sold) report(`players own ${owned} cards but ${state.sold} were sold`);
+  for (let i = 0; i < catalog.total; i++) if (!seen[i]) report(`card ${i} is neither in stock nor owned`);
+}
+
+/**
+ * Every sold card came from exactly one purchase and every purchased card is still owned
+ * (cards are never destroyed); one that is not with its buyer must have been traded.
+ */
+function checkPurchases(state: LedgerState, report: Report): void {
+  const traded = new Set<number>();
+  for (const t of state.trades.values()) {
+    traded.add(t.offerCard);
+    traded.add(t.wantCard);
+  }
+  const fromPurchase = new Set<number>();
+  for (const p of state.purchases.values()) {
+    if (p.cards.length !== 5) report(`purchase ${p.requestId} has ${p.cards.length} cards`);
+    if (p.index > state.lastApplied) report(`purchase ${p.requestId} applied at ${p.index} > lastApplied ${state.lastApplied}`);
+    if (!state.players.has(p.playerId)) report(`purchase ${p.requestId} by unknown player ${p.playerId}`);
+    for (const c of p.cards) {
+      if (fromPurchase.has(c)) report(`card ${c} was sold twice (again in ${p.requestId})`);
+      fromPurchase.add(c);
+      const owner = state.owner[c];
+      if (owner === null || owner === undefined) report(`card ${c} of purchase ${p.requestId} is owned by nobody`);
+      else if (owner !== p.playerId && !traded.has(c)) report(`card ${c} of purchase ${p.requestId} moved to ${owner} without a trade`);
+    }
+  }
+  if (fromPurchase.size !== state.sold) report(`purchases account for ${fromPurchase.size} cards but ${state.sold} were sold`);
+}
+
+/** Active matches and players agree; locks are exactly the active hands, owned by their player. */
+function checkMatches(state: LedgerState, report: Report): void {
+  let locks = 0;
+  let wins = 0;
+  let draws = 0;
+  for (const m of state.matches.values()) {
+    if (m.epoch < 1) report(`match ${m.matchId} has epoch ${m.epoch}`);
+    if (m.status === 'finished') {
+      if (!m.result) report(`finished match ${m.matchId} has no result`);
+      else if (m.result.winnerId === null) draws += 2;
+      else wins++;
+    }
+    m.players.forEach((pid, seat) => {
+      const p = state.players.get(pid);
+      if (!p) return report(`match ${m.matchId} names unknown player ${pid}`);
+      if (m.status === 'active' && p.activeMatchId !== m.matchId) {
+        report(`player ${pid} is in active match ${m.matchId} but points at ${p.activeMatchId}`);
+      }
+      const hand = m.hands[seat];
+      if (!hand || m.status !== 'active') return;
+      for (const c of hand) {
+        locks++;
+        if (state.locked.get(c) !== m.matchId) report(`card ${c} of ${pid}'s hand in ${m.matchId} is not locked to it`);
+        if (state.owner[c] !== pid) report(`card ${c} of ${pid}'s hand in ${m.matchId} is owned by ${state.owner[c]}`);
+      }
+    });
+  }
+  if (locks !== state.locked.size) report(`${state.locked.size} cards are locked but active hands hold ${locks}`);
+  let pw = 0;
+  let pl = 0;
+  let pd = 0;
+  for (const p of state.players.values()) {
+    pw += p.wins;
+    pl += p.losses;
+    pd += p.draws;
+    if (p.activeMatchId !== null) {
+      const m = state.matches.get(p.activeMatchId);
+      if (!m || m.status !== 'active' || !m.players.includes(p.id)) {
+        report(`player ${p.id} points at ${p.activeMatchId}, which is not its active match`);
+      }
+    }
+  }
+  if (pw !== wins || pl !== wins || pd !== draws) {
+    report(`player stats (W${pw}/L${pl}/D${pd}) disagree with finished matches (W${wins}/L${wins}/D${draws})`);
+  }
+}

@@ -1,0 +1,160 @@
+// Read-only views for the node. They return fresh plain objects, never internal records,
+// so a caller cannot mutate replicated state by accident.
+import { RARITIES, type Card, type Rarity } from '../../../protocol/cards.ts';
+import type { MatchView, Member } from './commands.ts';
+import { remainingCount, type LedgerState, type MatchRecord } from './state.ts';
+import { cardAt, cardIndexOf } from './stock.ts';
+
+export interface StockStatus {
+  total: number;
+  remaining: Record<Rarity, number>;
+  sold: number;
+}
+
+export interface PlayerView {
+  id: string;
+  name: string;
+  /** Needed by the broker to check a CONNECT password; never send it to clients. */
+  tokenHash: string;
+  wins: number;
+  losses: number;
+  draws: number;
+  cardCount: number;
+  activeMatchId: string | null;
+}
+
+export interface LeaderboardRow {
+  playerId: string;
+  name: string;
+  wins: number;
+  losses: number;
+  draws: number;
+}
+
+export interface PurchaseView {
+  requestId: string;
+  playerId: string;
+  cards: Card[];
+  remaining: number;
+  /** Log index that applied it. */
+  index: number;
+  matchId: string | null;
+}
+
+export function stockStatus(state: LedgerState): StockStatus {
+  const remaining = { C: 0, U: 0, R: 0, L: 0 };
+  for (const r of RARITIES) remaining[r] = state.stock[r].length;
+  return { total: state.catalog.total, remaining, sold: state.sold };
+}
+
+export function remainingCards(state: LedgerState): number {
+  return remainingCount(state);
+}
+
+/** The player's cards in the order acquired (oldest first); empty for unknown players. */
+export function collectionOf(state: LedgerState, playerId: string): Card[] {
+  const p = state.players.get(playerId);
+  if (!p) return [];
+  return [...p.cards].map((i) => cardAt(state.catalog, i));
+}
+
+export function getPlayer(state: LedgerState, playerId: string): PlayerView | null {
+  const p = state.players.get(playerId);
+  if (!p) return null;
+  return {
+    id: p.id,
+    name: p.name,
+    tokenHash: p.tokenHash,
+    wins: p.wins,
+    losses: p.losses,
+    draws: p.draws,
+    cardCount: p.cards.size,
+    activeMatchId: p.activeMatchId,
+  };
+}
+
+export function activeMatchOf(state: LedgerState, playerId: string): MatchView | null {
+  const id = state.players.get(playerId)?.activeMatchId;
+  return id ? getMatch(state, id) : null;
+}
+
+/** Most wins first, then fewest losses, most draws, name, id (a total, stable order). */
+export function leaderboard(state: LedgerState, limit = 10): LeaderboardRow[] {
+  const rows: LeaderboardRow[] = [];
+  for (const p of state.players.values()) {
+    rows.push({ playerId: p.id, name: p.name, wins: p.wins, losses: p.losses, draws: p.draws });
+  }
+  rows.sort(
+    (a, b) =>
+      b.wins - a.wins ||
+      a.losses - b.losses ||
+      b.draws - a.draws ||
+      cmp(a.name, b.name) ||
+      cmp(a.playerId, b.playerId),
+  );
+  return rows.slice(0, Math.max(0, limit));
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function getPurchase(state: LedgerState, requestId: string): PurchaseView | null {
+  const p = state.purchases.get(requestId);
+  if (!p) return null;
+  return {
+    requestId: p.requestId,
+    playerId: p.playerId,
+    cards: p.cards.map((i) => cardAt(state.catalog, i)),
+    remaining: p.remaining,
+    index: p.index,
+    matchId: p.matchId,
+  };
+}
+
+export function getMatch(state: LedgerState, matchId: string): MatchView | null {
+  const m = state.matches.get(matchId);
+  return m ? matchView(state, m) : null;
+}
+
+export function matchView(state: LedgerState, m: MatchRecord): MatchView {
+  const [a, b] = m.players;
+  const ids = (h: number[] | null) => (h ? h.map((i) => cardAt(state.catalog, i).id) : null);
+  return {
+    matchId: m.matchId,
+    players: [a, b],
+    host: m.host,
+    shadow: m.shadow,
+    seed: m.seed,
+    epoch: m.epoch,
+    status: m.status,
+    hands: { [a]: ids(m.hands[0]), [b]: ids(m.hands[1]) },
+    result: m.result
+      ? { winnerId: m.result.winnerId, reason: m.result.reason, scores: { [a]: m.result.scores[0], [b]: m.result.scores[1] } }
+      : null,
+    createdAt: m.createdAt,
+    finishedAt: m.finishedAt,
+  };
+}
+
+/** The card with this id, whether sold or not; null if no such card exists here. */
+export function cardById(state: LedgerState, cardId: string): Card | null {
+  const i = cardIndexOf(state.catalog, cardId);
+  return i < 0 ? null : cardAt(state.catalog, i);
+}
+
+/** Owner of a card id: a playerId, null while unsold or unknown. */
+export function ownerOf(state: LedgerState, cardId: string): string | null {
+  const i = cardIndexOf(state.catalog, cardId);
+  return i < 0 ? null : state.owner[i];
+}
+
+/** The matchId whose unfinished hand holds this card, or null. */
+export function lockedBy(state: LedgerState, cardId: string): string | null {
+  const i = cardIndexOf(state.catalog, cardId);
+  return i < 0 ? null : (state.locked.get(i) ?? null);
+}
+
+export function members(state: LedgerState): Member[] {
+  return [...state.members.values()].map((m) => ({ ...m }));
+}

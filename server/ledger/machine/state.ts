@@ -1,0 +1,108 @@
+// The ledger's in-memory state. Cards are catalogue indices (numbers); `owner` and
+// `locked` are indexes derived from players and matches, kept in step by every command
+// and rebuilt when a snapshot is loaded.
+import { RARITIES, type Rarity } from '../../../protocol/cards.ts';
+import type { Member, MatchStatus } from './commands.ts';
+import { buildCatalog, initialStock, type Catalog } from './stock.ts';
+
+export interface PlayerRecord {
+  id: string;
+  name: string;
+  tokenHash: string;
+  wins: number;
+  losses: number;
+  draws: number;
+  /** Owned cards, in the order they were acquired. */
+  cards: Set<number>;
+  activeMatchId: string | null;
+  /** Log index of the REGISTER_PLAYER that created it. */
+  registeredAt: number;
+}
+
+export interface PurchaseRecord {
+  requestId: string;
+  playerId: string;
+  cards: number[];
+  /** Stock left right after this purchase (returned again on a retry). */
+  remaining: number;
+  index: number;
+  matchId: string | null;
+}
+
+export interface TradeRecord {
+  tradeId: string;
+  fromPlayerId: string;
+  toPlayerId: string;
+  offerCard: number;
+  wantCard: number;
+  index: number;
+}
+
+export interface MatchRecord {
+  matchId: string;
+  players: [string, string];
+  host: string;
+  shadow: string | null;
+  seed: string;
+  epoch: number;
+  status: MatchStatus;
+  /** Cards locked in each player's hand, aligned with `players`. */
+  hands: [number[] | null, number[] | null];
+  result: { winnerId: string | null; reason: string; scores: [number, number] } | null;
+  createdAt: number;
+  finishedAt: number | null;
+}
+
+export interface LedgerState {
+  readonly clusterId: string;
+  readonly stockScale: number;
+  readonly catalog: Catalog;
+  /** Unsold cards per rarity. Order matters (draws index into it): snapshots keep it. */
+  stock: Record<Rarity, number[]>;
+  sold: number;
+  players: Map<string, PlayerRecord>;
+  purchases: Map<string, PurchaseRecord>;
+  trades: Map<string, TradeRecord>;
+  matches: Map<string, MatchRecord>;
+  members: Map<string, Member>;
+  lastApplied: number;
+  lastAppliedTerm: number;
+  /** Derived: card index → owning playerId, null while in stock. */
+  owner: (string | null)[];
+  /** Derived: card index → matchId of the unfinished match whose hand holds it. */
+  locked: Map<number, string>;
+}
+
+export interface LedgerConfig {
+  clusterId: string;
+  stockScale: number;
+  members: Member[];
+}
+
+export function createLedger(config: LedgerConfig): LedgerState {
+  const catalog = buildCatalog(config.clusterId, config.stockScale);
+  const members = new Map<string, Member>();
+  for (const m of config.members) members.set(m.id, { id: m.id, address: m.address, mqttPort: m.mqttPort, voter: m.voter });
+  return {
+    clusterId: config.clusterId,
+    stockScale: config.stockScale,
+    catalog,
+    stock: initialStock(catalog),
+    sold: 0,
+    players: new Map(),
+    purchases: new Map(),
+    trades: new Map(),
+    matches: new Map(),
+    members,
+    lastApplied: 0,
+    lastAppliedTerm: 0,
+    owner: new Array<string | null>(catalog.total).fill(null),
+    locked: new Map(),
+  };
+}
+
+export function remainingCount(state: LedgerState): number {
+  let n = 0;
+  for (const r of RARITIES) n += state.stock[r].length;
+  return n;
+}

@@ -1,0 +1,66 @@
+// The ledger as Raft's state machine on this node: applies committed entries in log
+// order, snapshots and restores, and answers local (possibly slightly stale) reads.
+import {
+  applyCommand,
+  createLedger,
+  deserializeLedger,
+  markApplied,
+  serializeLedger,
+  type LedgerCommand,
+  type LedgerResult,
+  type LedgerState,
+} from './machine/index.ts';
+import type { Entry } from '../raft/core/types.ts';
+import type { StateMachine } from '../raft/raft-node.ts';
+
+export class LedgerReplica implements StateMachine<LedgerResult> {
+  state: LedgerState;
+  private readonly listeners: ((cmd: LedgerCommand, result: LedgerResult, entry: Entry) => void)[] = [];
+
+  constructor(
+    readonly clusterId: string,
+    readonly stockScale: number,
+  ) {
+    this.state = createLedger({ clusterId, stockScale, members: [] });
+  }
+
+  /** Observers of applied commands (membership table, matches, player notifications). */
+  onApplied(fn: (cmd: LedgerCommand, result: LedgerResult, entry: Entry) => void): void {
+    this.listeners.push(fn);
+  }
+
+  apply(entry: Entry): LedgerResult | null {
+    const ctx = { index: entry.index, term: entry.term };
+    if (entry.kind === 'noop' || entry.data === undefined) {
+      markApplied(this.state, ctx);
+      return null;
+    }
+    const cmd = entry.data as LedgerCommand;
+    const result = applyCommand(this.state, cmd, ctx);
+    for (const l of this.listeners) l(cmd, result, entry);
+    return result;
+  }
+
+  snapshot(): unknown {
+    return serializeLedger(this.state);
+  }
+
+  restore(data: unknown): void {
+    this.state = deserializeLedger(data);
+    for (const l of this.restoreListeners) l();
+  }
+
+  private readonly restoreListeners: (() => void)[] = [];
+  onRestore(fn: () => void): void {
+    this.restoreListeners.push(fn);
+  }
+
+  /** Whether snapshot data from a peer would restore (checked before the core accepts it). */
+  static validSnapshot(data: unknown, clusterId: string): boolean {
+    try {
+      return deserializeLedger(data).clusterId === clusterId;
+    } catch {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,91 @@
+// REST for the ledger: the stock (DESIGN §3) and /raft/propose, through which a follower
+// hands a command to the leader (documented in docs/protocol.md).
+import Router from '@koa/router';
+import { z } from 'zod';
+import { parseBody, HttpError } from '../http/errors.ts';
+import { BuyPackBody } from '../../protocol/rest.ts';
+import { checkInvariants, collectionOf, getPlayer, ledgerCommandSchema, ledgerDigest, stockStatus, type LedgerResult } from './machine/index.ts';
+import { LedgerUnavailableError, type LedgerService } from './service.ts';
+import { NotLeaderError, ProposalLostError, type RaftNode } from '../raft/raft-node.ts';
+import type { LedgerReplica } from './replica.ts';
+import type { PeerState } from '../http/app.ts';
+
+const ProposeBody = z.object({ command: ledgerCommandSchema });
+const MEMBERSHIP = new Set(['ADD_MEMBER', 'PROMOTE_MEMBER', 'REMOVE_MEMBER']);
+
+/** HTTP status for a refused ledger command. */
+export function statusFor(code: string): number {
+  if (code === 'UNKNOWN_PLAYER' || code === 'UNKNOWN_MATCH' || code === 'UNKNOWN_MEMBER') return 404;
+  if (code === 'BAD_COMMAND') return 400;
+  return 409;
+}
+
+export interface LedgerRouteDeps {
+  raft: RaftNode<LedgerResult>;
+  replica: LedgerReplica;
+  service: LedgerService;
+}
+
+/** `deps` answers null until Raft runs (a first join learns the stock scale first). */
+export function ledgerRouter(get: () => LedgerRouteDeps | null): Router<PeerState> {
+  const r = new Router<PeerState>();
+  const need = (): LedgerRouteDeps => {
+    const d = get();
+    if (!d) throw new HttpError(503, 'UNAVAILABLE', 'the ledger is not running on this node yet');
+    return d;
+  };
+
+  r.post('/raft/propose', async (ctx) => {
+    const deps = need();
+    const { command } = parseBody(ProposeBody, ctx.request.body);
+    if (MEMBERSHIP.has(command.type)) throw new HttpError(400, 'BAD_REQUEST', `${command.type} goes through /register`);
+    try {
+      const { index, result } = await deps.raft.propose(command);
+      ctx.body = { index, result };
+    } catch (err) {
+      if (err instanceof NotLeaderError) throw new HttpError(503, 'NOT_LEADER', err.message);
+      if (err instanceof ProposalLostError) throw new HttpError(503, 'UNAVAILABLE', err.message);
+      throw err;
+    }
+  });
+
+  r.post('/estoque/comprar_pacote', async (ctx) => {
+    const deps = need();
+    const body = parseBody(BuyPackBody, ctx.request.body);
+    const result = await submitOrThrow(deps.service, { type: 'BUY_PACK', ...body });
+    if (!result.ok) throw new HttpError(statusFor(result.code), result.code, result.message);
+    const ok = result as Extract<LedgerResult<'BUY_PACK'>, { ok: true }>;
+    ctx.body = { cards: ok.cards, remaining: ok.remaining };
+  });
+
+  r.get('/estoque/status', (ctx) => {
+    const deps = need();
+    const s = stockStatus(deps.replica.state);
+    const st = deps.raft.status();
+    ctx.body = { total: s.total, remaining: s.remaining, sold: s.sold, leader: deps.raft.leader, term: st.term, commitIndex: st.commit };
+  });
+
+  // Tooling and tests: compare replicas, check invariants, read a player's cards.
+  r.get('/ledger/digest', (ctx) => {
+    const { replica } = need();
+    ctx.body = { digest: ledgerDigest(replica.state), lastApplied: replica.state.lastApplied, violations: checkInvariants(replica.state) };
+  });
+
+  r.get('/ledger/players/:playerId/cards', (ctx) => {
+    const { replica } = need();
+    const id = ctx.params.playerId;
+    if (!getPlayer(replica.state, id)) throw new HttpError(404, 'UNKNOWN_PLAYER', `no player ${id}`);
+    ctx.body = { playerId: id, cards: collectionOf(replica.state, id) };
+  });
+
+  return r;
+}
+
+export async function submitOrThrow(service: LedgerService, cmd: Parameters<LedgerService['submit']>[0]): Promise<LedgerResult> {
+  try {
+    return await service.submit(cmd);
+  } catch (err) {
+    if (err instanceof LedgerUnavailableError) throw new HttpError(503, err.code, err.message);
+    throw err;
+  }
+}

@@ -1,0 +1,337 @@
+// The Raft driver: owns the pure core, its timers, the disk and the network. It follows the
+// order of duties of a Ready (docs/architecture/raft.md): persist (and fsync), then send,
+// then apply, then advance. Proposals made while a sync is in flight wait in the core and
+// go out together in the next Ready (group commit).
+import path from 'node:path';
+import { RaftCore, type ConfigChange } from './core/index.ts';
+import type { ClusterConfig, Entry, RaftMessage, Ready, Snapshot, SoftState } from './core/types.ts';
+import { RaftStorage } from '../storage/raft-storage.ts';
+import { sendRequest } from './transport.ts';
+import type { PeerClient } from '../http/peer-client.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+
+/** What the driver needs of the replicated state machine. */
+export interface StateMachine<R> {
+  apply(entry: Entry): R | null;
+  snapshot(): unknown;
+  restore(data: unknown): void;
+}
+
+export interface RaftTiming {
+  tickMs: number;
+  heartbeatTicks: number;
+  electionTicks: number;
+}
+
+export interface RaftNodeOptions<R> {
+  id: string;
+  dataDir: string;
+  log: Logger;
+  metrics: Metrics;
+  client: PeerClient;
+  addressOf: (id: string) => string | undefined;
+  /** Start a brand-new single-voter cluster when the disk holds no Raft state. */
+  bootstrap: boolean;
+  timing: RaftTiming;
+  machine: StateMachine<R>;
+  /** Take a snapshot and compact the log every this many applied entries. */
+  snapshotEvery: number;
+  onSoftState?: (s: SoftState) => void;
+  onApplied?: (entry: Entry, result: R | null) => void;
+}
+
+export class NotLeaderError extends Error {
+  constructor(readonly leader: string | null) {
+    super(leader ? `not the leader (the leader is ${leader})` : 'no leader elected yet');
+  }
+}
+
+/** The entry was overwritten by another leader's, or its outcome could not be learned in time. */
+export class ProposalLostError extends Error {}
+
+interface Waiter<R> {
+  term: number;
+  resolve: (r: { index: number; result: R | null }) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class RaftNode<R> {
+  private core!: RaftCore;
+  private storage!: RaftStorage;
+  private ticker: NodeJS.Timeout | null = null;
+  private running = false;
+  private scheduled = false;
+  private stopped = false;
+  private soft: SoftState = { leader: null, role: 'follower' };
+  private readonly waiters = new Map<number, Waiter<R>>();
+  private readonly pendingReplies = new Map<number, (m: RaftMessage) => void>();
+  private readonly appliedWaiters = new Set<{ index: number; resolve: (ok: boolean) => void; timer: NodeJS.Timeout }>();
+  private ridSeq = 0;
+  private applied = 0;
+  private lastSnapshotIndex = 0;
+  private lastSnapshotTerm = 0;
+  private fatal: Error | null = null;
+
+  private constructor(private readonly o: RaftNodeOptions<R>) {}
+
+  static async open<R>(o: RaftNodeOptions<R>): Promise<RaftNode<R>> {
+    const n = new RaftNode(o);
+    await n.init();
+    return n;
+  }
+
+  private async init(): Promise<void> {
+    const o = this.o;
+    this.storage = await RaftStorage.open(path.join(o.dataDir, 'raft'));
+    const rec = this.storage.recovered;
+    // The configuration at index 0, the same on every restart: only the node that
+    // bootstrapped the cluster starts as its single voter; joiners learn it from the log.
+    const initialConfig: ClusterConfig = o.bootstrap ? { voters: [o.id], learners: [] } : { voters: [], learners: [] };
+    if (rec.snapshot) {
+      o.machine.restore(rec.snapshot.data);
+      this.applied = rec.snapshot.lastIncludedIndex;
+      this.lastSnapshotIndex = rec.snapshot.lastIncludedIndex;
+      this.lastSnapshotTerm = rec.snapshot.lastIncludedTerm;
+    }
+    this.core = new RaftCore({
+      id: o.id,
+      config: initialConfig,
+      hardState: rec.hardState,
+      snapshot: rec.snapshot,
+      entries: rec.entries,
+      electionTicks: o.timing.electionTicks,
+      heartbeatTicks: o.timing.heartbeatTicks,
+      // Election jitter is the one randomness Raft needs; the core gets it injected.
+      random: Math.random,
+      preVote: true,
+      checkQuorum: true,
+      maxEntriesPerAppend: 512,
+    });
+    o.log.info({ term: rec.hardState.term, entries: rec.entries.length, snapshot: rec.snapshot?.lastIncludedIndex ?? 0, bootstrap: o.bootstrap }, 'raft state recovered');
+  }
+
+  start(): void {
+    this.ticker = setInterval(() => {
+      this.core.tick();
+      this.schedule();
+    }, this.o.timing.tickMs);
+    this.schedule();
+  }
+
+  get role(): string {
+    return this.soft.role;
+  }
+  get leader(): string | null {
+    return this.soft.leader;
+  }
+  isLeader(): boolean {
+    return this.soft.role === 'leader';
+  }
+  status() {
+    return this.core.status();
+  }
+  appliedIndex(): number {
+    return this.applied;
+  }
+
+  /** Resolves once this node has applied `index` (or after `timeoutMs`, whichever first). */
+  waitApplied(index: number, timeoutMs: number): Promise<boolean> {
+    if (this.applied >= index) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const entry = { index, resolve, timer: setTimeout(() => {
+        this.appliedWaiters.delete(entry);
+        resolve(false);
+      }, timeoutMs) };
+      this.appliedWaiters.add(entry);
+    });
+  }
+
+  /** Proposes a command; resolves once it is committed and applied here, with its result. */
+  propose(data: unknown, timeoutMs = 5000): Promise<{ index: number; result: R | null }> {
+    this.assertHealthy();
+    if (!this.isLeader()) return Promise.reject(new NotLeaderError(this.soft.leader));
+    const at = this.core.propose(data);
+    if (!at) return Promise.reject(new NotLeaderError(this.soft.leader));
+    return this.wait(at, timeoutMs);
+  }
+
+  /** Proposes a single-server configuration change carrying a ledger command. */
+  proposeConfig(change: ConfigChange, data: unknown, timeoutMs = 5000): Promise<{ index: number; result: R | null }> {
+    this.assertHealthy();
+    if (!this.isLeader()) return Promise.reject(new NotLeaderError(this.soft.leader));
+    const refusal = this.core.configRefusal(change);
+    const at = refusal === null ? this.core.proposeConfig(change, data) : null;
+    if (!at) return Promise.reject(new ConfigChangeRefused(refusal ?? 'refused'));
+    return this.wait(at, timeoutMs);
+  }
+
+  /** Steps an incoming request (from the HTTP routes) and resolves with the core's reply. */
+  handle(msg: RaftMessage, timeoutMs = 3000): Promise<RaftMessage> {
+    this.assertHealthy();
+    const rid = ++this.ridSeq;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pendingReplies.delete(rid);
+        reject(new Error('raft reply timed out'));
+      }, timeoutMs);
+      this.pendingReplies.set(rid, (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
+      this.core.step({ ...msg, rid });
+      this.schedule();
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.ticker) clearInterval(this.ticker);
+    while (this.running) await new Promise((r) => setTimeout(r, 5));
+    for (const w of this.waiters.values()) {
+      clearTimeout(w.timer);
+      w.reject(new ProposalLostError('node stopping'));
+    }
+    this.waiters.clear();
+    await this.storage.close();
+  }
+
+  // ---- internals ------------------------------------------------------------------------
+
+  private wait(at: { index: number; term: number }, timeoutMs: number): Promise<{ index: number; result: R | null }> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(at.index);
+        reject(new ProposalLostError(`entry ${at.index} not applied within ${timeoutMs} ms (outcome unknown)`));
+      }, timeoutMs);
+      this.waiters.set(at.index, { term: at.term, resolve, reject, timer });
+      this.schedule();
+    });
+  }
+
+  private assertHealthy(): void {
+    if (this.fatal) throw this.fatal;
+    if (this.stopped) throw new ProposalLostError('node stopped');
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    try {
+      for (let rd = this.core.ready(); rd; rd = this.stopped ? null : this.core.ready()) {
+        await this.handleReady(rd);
+      }
+    } catch (err) {
+      // A disk that cannot be written is fatal: stop serving rather than lie.
+      this.fatal = err as Error;
+      this.o.log.fatal({ err }, 'raft storage failed; this node stops taking part');
+      if (this.ticker) clearInterval(this.ticker);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async handleReady(rd: Ready): Promise<void> {
+    if (rd.softState.role !== this.soft.role || rd.softState.leader !== this.soft.leader) {
+      const before = this.soft;
+      this.soft = rd.softState;
+      this.o.log.info({ role: rd.softState.role, leader: rd.softState.leader, was: before.role }, 'raft role');
+      this.o.onSoftState?.(rd.softState);
+    }
+    // 1. persist
+    if (rd.snapshot || rd.entries.length > 0 || rd.hardState) {
+      const t0 = performance.now();
+      await this.storage.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot }, rd.mustSync);
+      this.o.metrics.raftSyncDuration.observe(performance.now() - t0);
+    }
+    // 2. send (only what the persisted state justifies)
+    for (const m of rd.messages) this.send(m);
+    // 3. apply
+    if (rd.snapshot) this.installSnapshot(rd.snapshot);
+    for (const e of rd.committed) this.applyEntry(e);
+    // 4. advance
+    this.core.advance(rd);
+    const st = this.core.status();
+    this.o.metrics.raftTerm.set(st.term);
+    this.o.metrics.raftCommitIndex.set(st.commit);
+    this.o.metrics.raftAppliedIndex.set(this.applied);
+    for (const w of this.appliedWaiters) {
+      if (w.index <= this.applied) {
+        clearTimeout(w.timer);
+        this.appliedWaiters.delete(w);
+        w.resolve(true);
+      }
+    }
+    await this.maybeCompact();
+  }
+
+  private send(m: RaftMessage): void {
+    if (m.type === 'voteResp' || m.type === 'appendResp' || m.type === 'snapshotResp') {
+      const reply = m.rid !== undefined ? this.pendingReplies.get(m.rid) : undefined;
+      if (reply) {
+        this.pendingReplies.delete(m.rid!);
+        reply(m);
+      }
+      return;
+    }
+    const address = this.o.addressOf(m.to);
+    if (!address) return;
+    const timeout = m.type === 'vote' ? 500 : 1500;
+    void sendRequest(this.o.client, address, m, timeout).then((resp) => {
+      if (!resp || this.stopped) return;
+      this.core.step(resp);
+      this.schedule();
+    });
+  }
+
+  private installSnapshot(s: Snapshot): void {
+    this.o.machine.restore(s.data);
+    this.applied = s.lastIncludedIndex;
+    this.lastSnapshotIndex = s.lastIncludedIndex;
+    this.lastSnapshotTerm = s.lastIncludedTerm;
+    for (const [index, w] of this.waiters) {
+      if (index <= s.lastIncludedIndex) {
+        clearTimeout(w.timer);
+        this.waiters.delete(index);
+        w.reject(new ProposalLostError(`entry ${index} was covered by a snapshot before its result was seen`));
+      }
+    }
+    this.o.log.info({ index: s.lastIncludedIndex }, 'installed snapshot');
+  }
+
+  private applyEntry(e: Entry): void {
+    if (e.index <= this.applied) return;
+    const result = this.o.machine.apply(e);
+    this.applied = e.index;
+    this.o.onApplied?.(e, result);
+    const w = this.waiters.get(e.index);
+    if (!w) return;
+    clearTimeout(w.timer);
+    this.waiters.delete(e.index);
+    if (w.term === e.term) w.resolve({ index: e.index, result });
+    else w.reject(new ProposalLostError(`entry ${e.index} was replaced by a newer leader's entry`));
+  }
+
+  private async maybeCompact(): Promise<void> {
+    if (this.applied - this.lastSnapshotIndex < this.o.snapshotEvery) return;
+    if (!this.core.compact(this.applied, this.o.machine.snapshot())) return;
+    const snap = this.core.snapshot()!;
+    await this.storage.saveSnapshot(snap);
+    await this.storage.compact(snap.lastIncludedIndex);
+    this.lastSnapshotIndex = snap.lastIncludedIndex;
+    this.lastSnapshotTerm = snap.lastIncludedTerm;
+    this.o.log.info({ index: snap.lastIncludedIndex }, 'snapshot taken, log compacted');
+  }
+}
+
+export class ConfigChangeRefused extends Error {}

@@ -1,0 +1,67 @@
+// REST endpoints of the Raft transport (DESIGN §3). The sender is the JWT's server_id;
+// a body naming someone else as candidate or leader is a forgery and is refused.
+import Router from '@koa/router';
+import { parseBody, HttpError } from '../http/errors.ts';
+import { AppendBody, InstallSnapshotBody, VoteBody } from '../../protocol/rest.ts';
+import type { PeerState } from '../http/app.ts';
+import type { RaftNode } from './raft-node.ts';
+import type { Entry, RaftMessage } from './core/types.ts';
+
+/** `validSnapshot` checks snapshot data before the core may accept it (a bad one is a 400). */
+export function raftRouter(self: string, raft: () => RaftNode<unknown> | null, validSnapshot: (data: unknown) => boolean): Router<PeerState> {
+  const r = new Router<PeerState>();
+  const node = () => {
+    const n = raft();
+    if (!n) throw new HttpError(503, 'UNAVAILABLE', 'raft is not running on this node yet');
+    return n;
+  };
+  const sender = (peer: string | undefined, claimed: string) => {
+    if (peer !== claimed) throw new HttpError(403, 'FORBIDDEN', `message claims to come from ${claimed} but the token is ${peer}`);
+    return claimed;
+  };
+  const reply = async (msg: RaftMessage) => {
+    try {
+      return await node().handle(msg);
+    } catch (err) {
+      throw new HttpError(503, 'UNAVAILABLE', (err as Error).message);
+    }
+  };
+
+  r.post('/eleicao/solicitar_voto', async (ctx) => {
+    const b = parseBody(VoteBody, ctx.request.body);
+    const from = sender(ctx.state.peer, b.candidateId);
+    const m = await reply({ type: 'vote', from, to: self, ...b });
+    if (m.type !== 'voteResp') throw new HttpError(500, 'INTERNAL', 'unexpected raft reply');
+    ctx.body = { term: m.term, voteGranted: m.voteGranted };
+  });
+
+  r.post('/eleicao/declarar_lider', async (ctx) => {
+    const b = parseBody(AppendBody, ctx.request.body);
+    const from = sender(ctx.state.peer, b.leaderId);
+    for (let i = 1; i < b.entries.length; i++) {
+      if (b.entries[i].index !== b.entries[i - 1].index + 1) throw new HttpError(400, 'BAD_REQUEST', 'entries must have consecutive indexes');
+    }
+    if (b.entries.length > 0 && b.entries[0].index !== b.prevLogIndex + 1) throw new HttpError(400, 'BAD_REQUEST', 'first entry must follow prevLogIndex');
+    const m = await reply({ type: 'append', from, to: self, ...b, entries: b.entries as Entry[] });
+    if (m.type !== 'appendResp') throw new HttpError(500, 'INTERNAL', 'unexpected raft reply');
+    ctx.body = { term: m.term, success: m.success, matchIndex: m.matchIndex, ...(m.conflictIndex !== undefined ? { conflictIndex: m.conflictIndex } : {}) };
+  });
+
+  r.post('/raft/install_snapshot', async (ctx) => {
+    const b = parseBody(InstallSnapshotBody, ctx.request.body);
+    const from = sender(ctx.state.peer, b.leaderId);
+    if (!validSnapshot(b.data)) throw new HttpError(400, 'BAD_REQUEST', 'snapshot data is not a valid ledger snapshot of this cluster');
+    const m = await reply({
+      type: 'snapshot',
+      from,
+      to: self,
+      term: b.term,
+      leaderId: b.leaderId,
+      snapshot: { lastIncludedIndex: b.lastIncludedIndex, lastIncludedTerm: b.lastIncludedTerm, config: b.config, data: b.data },
+    });
+    if (m.type !== 'snapshotResp') throw new HttpError(500, 'INTERNAL', 'unexpected raft reply');
+    ctx.body = { term: m.term, matchIndex: m.matchIndex };
+  });
+
+  return r;
+}

@@ -1,0 +1,62 @@
+// Raft messages over the REST endpoints of DESIGN §3. Requests become POSTs; the HTTP
+// response is turned back into the matching response message for the sender's core.
+import type { AppendRequest, RaftMessage, SnapshotRequest, VoteRequest } from './core/types.ts';
+import type { PeerClient } from '../http/peer-client.ts';
+
+export const RAFT_PATHS = {
+  vote: '/eleicao/solicitar_voto',
+  append: '/eleicao/declarar_lider',
+  snapshot: '/raft/install_snapshot',
+} as const;
+
+export function requestBody(m: VoteRequest | AppendRequest | SnapshotRequest): unknown {
+  switch (m.type) {
+    case 'vote':
+      return { term: m.term, candidateId: m.candidateId, lastLogIndex: m.lastLogIndex, lastLogTerm: m.lastLogTerm, preVote: m.preVote };
+    case 'append':
+      return { term: m.term, leaderId: m.leaderId, prevLogIndex: m.prevLogIndex, prevLogTerm: m.prevLogTerm, entries: m.entries, leaderCommit: m.leaderCommit };
+    case 'snapshot':
+      return {
+        term: m.term,
+        leaderId: m.leaderId,
+        lastIncludedIndex: m.snapshot.lastIncludedIndex,
+        lastIncludedTerm: m.snapshot.lastIncludedTerm,
+        config: m.snapshot.config,
+        data: m.snapshot.data,
+      };
+  }
+}
+
+interface VoteReply { term: number; voteGranted: boolean }
+interface AppendReply { term: number; success: boolean; matchIndex: number; conflictIndex?: number }
+interface SnapshotReply { term: number; matchIndex: number }
+
+/** Sends one request and returns the response message for the local core, or null on failure. */
+export async function sendRequest(
+  client: PeerClient,
+  address: string,
+  m: VoteRequest | AppendRequest | SnapshotRequest,
+  timeoutMs: number,
+): Promise<RaftMessage | null> {
+  const body = requestBody(m);
+  const base = { from: m.to, to: m.from };
+  try {
+    switch (m.type) {
+      case 'vote': {
+        const r = await client.post<VoteReply>(address, RAFT_PATHS.vote, body, { timeoutMs });
+        return { ...base, type: 'voteResp', term: r.term, voteGranted: r.voteGranted, preVote: m.preVote };
+      }
+      case 'append': {
+        const r = await client.post<AppendReply>(address, RAFT_PATHS.append, body, { timeoutMs });
+        return { ...base, type: 'appendResp', term: r.term, success: r.success, matchIndex: r.matchIndex, conflictIndex: r.conflictIndex };
+      }
+      case 'snapshot': {
+        const r = await client.post<SnapshotReply>(address, RAFT_PATHS.snapshot, body, { timeoutMs: Math.max(timeoutMs, 10_000) });
+        return { ...base, type: 'snapshotResp', term: r.term, matchIndex: r.matchIndex };
+      }
+    }
+  } catch {
+    // Lost like a dropped packet: the core retries on its own schedule.
+    return null;
+  }
+}

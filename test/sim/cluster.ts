@@ -1,0 +1,418 @@
+// The deterministic cluster simulator. Everything runs in one process on a virtual clock
+// (ms); one seeded PRNG drives the network, the disks, the cores' election timers, the
+// client load and the faults. Two phases:
+//   1. safety — faults on (the seed's mix); invariants are checked after every event;
+//   2. liveness — heal the network, restart every node, stop faults; a single leader must
+//      emerge and every live member must apply the same commit within a bounded time.
+// Same seed ⇒ same event sequence ⇒ same trace hash.
+import type { ClusterConfig, RaftMessage } from '../../server/raft/core/index.ts';
+import { counterApp, type ClientOp, type SimApp } from './app.ts';
+import { Checker } from './checker.ts';
+import { TraceHash } from './hash.ts';
+import { CALM, Network } from './network.ts';
+import { SimNode, type NodeEnv } from './node.ts';
+import { EventQueue, type Timed } from './queue.ts';
+import { Rng } from './rng.ts';
+import { describeScenario, scenarioFor, type Scenario } from './scenario.ts';
+
+const TICK_MS = 10;
+
+type SimEvent = Timed &
+  (
+    | { kind: 'deliver'; msg: RaftMessage }
+    | { kind: 'tick'; node: string; epoch: number }
+    | { kind: 'disk'; node: string; epoch: number }
+    | { kind: 'restart'; node: string }
+    | { kind: 'client' }
+    | { kind: 'partition' }
+    | { kind: 'crash' }
+    | { kind: 'churn' }
+  );
+
+export interface SimOptions {
+  seed: number;
+  /** Length of the fault phase in ticks (10 ms each). */
+  steps?: number;
+  app?: SimApp;
+  /** Override parts of the seed's scenario. */
+  scenario?: Partial<Scenario>;
+  /** Collect the full trace (for debugging a seed). */
+  verbose?: boolean;
+}
+
+export interface SimResult {
+  seed: number;
+  ok: boolean;
+  error?: string;
+  hash: string;
+  scenario: string;
+  stats: Record<string, number>;
+  /** Last trace lines (all of them when verbose). */
+  trace: string[];
+}
+
+export class Simulation {
+  readonly rng: Rng;
+  readonly sc: Scenario;
+  readonly app: SimApp;
+  readonly checker = new Checker();
+  readonly net: Network;
+  readonly nodes = new Map<string, SimNode>();
+  readonly history: ClientOp[] = [];
+  private readonly q = new EventQueue<SimEvent>();
+  private readonly hash = new TraceHash();
+  private readonly traceBuf: string[] = [];
+  private now = 0;
+  private faults = true;
+  private nextId = 0;
+  private readonly env: NodeEnv;
+  private events = 0;
+  private barrier: ClientOp | null = null;
+
+  constructor(private readonly opts: SimOptions) {
+    this.rng = new Rng(opts.seed);
+    this.sc = { ...scenarioFor(opts.seed), ...opts.scenario };
+    this.app = opts.app ?? counterApp;
+    this.net = new Network(this.rng, this.sc.net, (at, msg) => this.q.push({ time: at, kind: 'deliver', msg }));
+    this.env = {
+      rng: this.rng,
+      app: this.app,
+      checker: this.checker,
+      now: () => this.now,
+      send: (m) => this.net.send(m, this.now),
+      scheduleDisk: (n, delay) => this.q.push({ time: this.now + delay, kind: 'disk', node: n.id, epoch: n.epoch }),
+      diskDelay: () => (this.sc.diskMaxDelay > 0 ? this.rng.next() * this.sc.diskMaxDelay : 0),
+      trace: (s) => this.trace(s),
+      raft: {
+        electionTicks: this.sc.electionTicks,
+        heartbeatTicks: this.sc.heartbeatTicks,
+        maxEntriesPerAppend: this.sc.maxEntriesPerAppend,
+        maxInflight: this.sc.maxInflight,
+      },
+      compactEvery: this.sc.compactEvery,
+      invariantEvery: 1,
+    };
+    const ids = Array.from({ length: this.sc.nodes }, () => this.freshId());
+    const boot: ClusterConfig = { voters: ids, learners: [] };
+    for (const id of ids) this.addNode(id, boot);
+  }
+
+  private freshId(): string {
+    return `n${this.nextId++}`;
+  }
+
+  private addNode(id: string, boot: ClusterConfig): SimNode {
+    const n = new SimNode(id, boot, this.env);
+    this.nodes.set(id, n);
+    this.boot(n);
+    return n;
+  }
+
+  private boot(n: SimNode): void {
+    n.start();
+    // Each process's timer has its own phase.
+    this.q.push({ time: this.now + this.rng.next() * TICK_MS, kind: 'tick', node: n.id, epoch: n.epoch });
+    this.trace(`start ${n.id}`);
+  }
+
+  private trace(s: string): void {
+    const line = `${this.now.toFixed(3)} ${s}`;
+    this.hash.add(line);
+    if (this.opts.verbose) this.traceBuf.push(line);
+    else {
+      this.traceBuf.push(line);
+      if (this.traceBuf.length > 400) this.traceBuf.splice(0, 200);
+    }
+  }
+
+  /** Leader of the highest term among live nodes (null if none). */
+  leader(): SimNode | null {
+    let best: SimNode | null = null;
+    let bestTerm = -1;
+    for (const n of this.nodes.values()) {
+      const s = n.core?.status();
+      if (s && s.role === 'leader' && s.term > bestTerm) {
+        best = n;
+        bestTerm = s.term;
+      }
+    }
+    return best;
+  }
+
+  run(): SimResult {
+    const steps = this.opts.steps ?? 1500;
+    const faultEnd = steps * TICK_MS;
+    let error: string | undefined;
+    try {
+      this.schedulePhaseOne();
+      this.runUntil(faultEnd);
+      this.heal();
+      this.liveness(faultEnd);
+      this.finalChecks();
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+      this.trace(`FAIL ${error}`);
+    }
+    return {
+      seed: this.opts.seed,
+      ok: error === undefined,
+      error,
+      hash: this.hash.hex(),
+      scenario: describeScenario(this.sc),
+      stats: this.stats(),
+      trace: this.traceBuf,
+    };
+  }
+
+  private schedulePhaseOne(): void {
+    const sc = this.sc;
+    this.q.push({ time: this.exp(sc.clientEvery), kind: 'client' });
+    if (sc.partitionEvery > 0) this.q.push({ time: this.exp(sc.partitionEvery), kind: 'partition' });
+    if (sc.crashEvery > 0) this.q.push({ time: this.exp(sc.crashEvery), kind: 'crash' });
+    if (sc.churn) this.q.push({ time: this.exp(1500), kind: 'churn' });
+  }
+
+  /** A random delay with the given mean (uniform on [0, 2*mean]: cheap and bounded). */
+  private exp(mean: number): number {
+    return this.now + this.rng.next() * 2 * mean;
+  }
+
+  private runUntil(t: number, until?: () => boolean): boolean {
+    for (;;) {
+      const ev = this.q.peek();
+      if (!ev || ev.time > t) {
+        this.now = t;
+        return false;
+      }
+      this.q.pop();
+      this.now = ev.time;
+      this.handle(ev);
+      if (until && until()) return true;
+    }
+  }
+
+  private handle(ev: SimEvent): void {
+    this.events++;
+    switch (ev.kind) {
+      case 'deliver': {
+        const m = ev.msg;
+        const to = this.nodes.get(m.to);
+        // A link cut while the message was in flight loses it too.
+        if (!to || !to.alive || !this.net.open(m.from, m.to)) return;
+        this.hash.add(`${this.now.toFixed(3)} ${m.type} ${m.from}>${m.to} t${m.term}`);
+        to.step(m);
+        return;
+      }
+      case 'tick': {
+        const n = this.nodes.get(ev.node)!;
+        if (n.epoch !== ev.epoch || !n.alive) return;
+        n.tick();
+        this.q.push({ time: this.now + TICK_MS, kind: 'tick', node: n.id, epoch: n.epoch });
+        return;
+      }
+      case 'disk': {
+        const n = this.nodes.get(ev.node)!;
+        if (n.epoch === ev.epoch) n.diskDone();
+        return;
+      }
+      case 'restart': {
+        const n = this.nodes.get(ev.node)!;
+        if (!n.alive) this.boot(n);
+        return;
+      }
+      case 'client':
+        this.clientOp();
+        if (this.faults) this.q.push({ time: this.exp(this.sc.clientEvery), kind: 'client' });
+        return;
+      case 'partition':
+        if (!this.faults) return;
+        this.partition();
+        this.q.push({ time: this.exp(this.sc.partitionEvery), kind: 'partition' });
+        return;
+      case 'crash':
+        if (!this.faults) return;
+        this.crashOne();
+        this.q.push({ time: this.exp(this.sc.crashEvery), kind: 'crash' });
+        return;
+      case 'churn':
+        if (!this.faults) return;
+        this.churn();
+        this.q.push({ time: this.exp(1500), kind: 'churn' });
+        return;
+    }
+  }
+
+  // ---- workload and faults ---------------------------------------------------------------
+
+  private clientOp(): void {
+    const op: ClientOp = { id: this.history.length, command: this.app.nextCommand(this.rng, this.history), outcome: 'pending' };
+    this.history.push(op);
+    const alive = [...this.nodes.values()].filter((n) => n.alive);
+    const leader = this.leader();
+    const target = leader && this.rng.chance(0.85) ? leader : alive.length > 0 ? this.rng.pick(alive) : null;
+    if (!target || !target.propose(op)) op.outcome = 'fail';
+    else this.trace(`propose ${target.id} op${op.id} @${op.index}t${op.term}`);
+  }
+
+  private partition(): void {
+    const ids = [...this.nodes.keys()];
+    this.net.heal();
+    const kind = this.rng.int(5);
+    if (kind === 0) {
+      // Heal for a while.
+    } else if (kind === 1) {
+      const a = this.rng.shuffle([...ids]);
+      const cut = this.rng.range(1, Math.max(1, a.length - 1));
+      this.net.split(a.slice(0, cut), a.slice(cut));
+    } else if (kind === 2) {
+      this.net.isolate(this.rng.pick(ids), ids);
+    } else if (kind === 3) {
+      // One-way: a node that can send but not receive (or the reverse).
+      const x = this.rng.pick(ids);
+      const inbound = this.rng.chance(0.5);
+      for (const y of ids) if (y !== x) inbound ? this.net.cutOneWay(y, x) : this.net.cutOneWay(x, y);
+    } else {
+      // A few random directed links.
+      const k = this.rng.range(1, ids.length);
+      for (let i = 0; i < k; i++) {
+        const a = this.rng.pick(ids);
+        const b = this.rng.pick(ids);
+        if (a !== b) this.net.cutOneWay(a, b);
+      }
+    }
+    this.trace(`partition ${this.net.describeCuts()}`);
+  }
+
+  private crashOne(): void {
+    const alive = [...this.nodes.values()].filter((n) => n.alive);
+    if (alive.length === 0) return;
+    // Prefer the leader now and then: that is where the interesting crashes are.
+    const leader = this.leader();
+    const victim = leader && this.rng.chance(0.4) ? leader : this.rng.pick(alive);
+    victim.crash();
+    const [lo, hi] = this.sc.downtime;
+    this.q.push({ time: this.now + lo + this.rng.next() * (hi - lo), kind: 'restart', node: victim.id });
+  }
+
+  /** Membership changes through the leader, one at a time (refusals are fine). */
+  private churn(): void {
+    const leader = this.leader();
+    if (!leader?.core) return;
+    const core = leader.core;
+    const s = core.status();
+    const cfg = s.config;
+    const caughtUp = cfg.learners.filter((id) => (s.progress[id]?.match ?? 0) >= s.commit);
+    let change: { op: 'addLearner' | 'promote' | 'remove'; id: string } | null = null;
+    if (caughtUp.length > 0) change = { op: 'promote', id: caughtUp[0] };
+    else if (cfg.voters.length + cfg.learners.length < 6 && (cfg.voters.length <= 3 || this.rng.chance(0.5))) {
+      change = { op: 'addLearner', id: this.freshId() };
+    } else if (cfg.voters.length > 3) change = { op: 'remove', id: this.rng.pick(cfg.voters) };
+    if (!change) return;
+    const p = core.proposeConfig(change);
+    this.trace(`churn ${leader.id} ${change.op} ${change.id} ${p ? `@${p.index}` : 'refused'}`);
+    if (p && change.op === 'addLearner') this.addNode(change.id, { voters: [], learners: [] });
+    leader.pump();
+  }
+
+  // ---- phase 2 -----------------------------------------------------------------------------
+
+  private heal(): void {
+    this.faults = false;
+    this.net.heal();
+    this.net.profile = CALM;
+    for (const n of this.nodes.values()) if (!n.alive) this.boot(n);
+    this.trace('heal');
+  }
+
+  /** Members according to the newest leader (learners included). */
+  private members(leader: SimNode): SimNode[] {
+    const cfg = leader.core!.status().config;
+    return [...cfg.voters, ...cfg.learners].map((id) => this.nodes.get(id)!).filter(Boolean);
+  }
+
+  private liveness(from: number): void {
+    const electionMs = this.sc.electionTicks * TICK_MS;
+    const deadline = from + 60 * electionMs + 2000;
+    const settled = (): boolean => {
+      const l = this.leader();
+      if (!l?.core) return false;
+      const ls = l.core.status();
+      if (!this.barrier || this.barrier.outcome === 'fail' || this.barrier.outcome === 'info') {
+        // Prove the leader can commit: one fresh command through it.
+        const op: ClientOp = { id: this.history.length, command: this.app.nextCommand(this.rng, []), outcome: 'pending' };
+        if (l.propose(op)) {
+          this.history.push(op);
+          this.barrier = op;
+        }
+        return false;
+      }
+      if (this.barrier.outcome !== 'ok') return false;
+      for (const n of this.members(l)) {
+        const s = n.core?.status();
+        if (!s || s.term !== ls.term || s.leader !== l.id || s.applied !== ls.commit || s.commit !== ls.commit) return false;
+      }
+      return ls.applied === ls.commit;
+    };
+    // Check on a 1 ms grid: cheap enough, and bounded.
+    for (let t = from + 1; t <= deadline; t += 1) {
+      if (this.runUntil(t, undefined) || settled()) {
+        this.trace(`settled leader=${this.leader()?.id}`);
+        return;
+      }
+    }
+    const l = this.leader();
+    const desc = [...this.nodes.values()]
+      .map((n) => {
+        const s = n.core?.status();
+        return s ? `${n.id}:${s.role}/t${s.term}/L${s.leader}/c${s.commit}/a${s.applied}/last${s.lastIndex}` : `${n.id}:down`;
+      })
+      .join(' ');
+    throw new Error(`liveness: no agreement ${deadline - from} ms after healing (leader ${l?.id ?? 'none'}; ${desc})`);
+  }
+
+  private finalChecks(): void {
+    const l = this.leader()!;
+    const members = this.members(l);
+    const digests = new Map<string, string>();
+    for (const n of members) digests.set(n.id, this.app.digest(n.state));
+    const ds = new Set(digests.values());
+    if (ds.size !== 1) throw new Error(`final: replicas disagree: ${[...digests].map(([k, v]) => `${k}=${v}`).join(' ')}`);
+    const acked = this.history.filter((o) => o.outcome === 'ok');
+    for (const n of members) {
+      const errs = [...this.app.invariants(n.state), ...this.app.checkAcked(n.state, acked)];
+      if (errs.length > 0) throw new Error(`final on ${n.id}: ${errs.slice(0, 5).join('; ')}`);
+    }
+    const herrs = this.app.checkHistory(this.history);
+    if (herrs.length > 0) throw new Error(`history: ${herrs.slice(0, 5).join('; ')}`);
+  }
+
+  private stats(): Record<string, number> {
+    const ops = { ok: 0, fail: 0, info: 0, pending: 0 };
+    for (const o of this.history) ops[o.outcome]++;
+    let crashes = 0;
+    let torn = 0;
+    for (const n of this.nodes.values()) {
+      crashes += n.crashes;
+      torn += n.tornWrites;
+    }
+    return {
+      virtualMs: Math.round(this.now),
+      events: this.events,
+      nodes: this.nodes.size,
+      ...this.net.stats,
+      crashes,
+      tornTails: torn,
+      leaders: this.checker.stats.leaders,
+      maxTerm: this.checker.stats.maxTerm,
+      applied: this.checker.stats.applied,
+      snapshotsChecked: this.checker.stats.snapshotsChecked,
+      opsOk: ops.ok,
+      opsFail: ops.fail,
+      opsInfo: ops.info,
+    };
+  }
+}
+
+export function runSim(opts: SimOptions): SimResult {
+  return new Simulation(opts).run();
+}

@@ -1,0 +1,136 @@
+// A simulated disk holding one node's Raft WAL as checksummed records. Writes land in a
+// volatile buffer until sync(); a crash keeps a random prefix of that buffer, and the write
+// that was in flight may survive torn (a cut-off line) or as garbage. Recovery replays the
+// records, cuts a bad tail, and refuses (as the real WAL must) a bad record before the tail.
+import type { Entry, HardState, Snapshot } from '../../server/raft/core/index.ts';
+import { fnv1a } from './hash.ts';
+import type { Rng } from './rng.ts';
+
+export type DiskRecord =
+  | { t: 'snap'; s: Snapshot } // replaces the whole log (a leader's snapshot, or a checkpoint)
+  | { t: 'ents'; e: Entry[] } // truncate at e[0].index, then append
+  | { t: 'hs'; h: HardState };
+
+export interface Recovered {
+  hardState: HardState;
+  snapshot: Snapshot | null;
+  entries: Entry[];
+  /** Records cut from the tail as torn. */
+  tornRecords: number;
+}
+
+function encode(r: DiskRecord): string {
+  const body = JSON.stringify(r);
+  return `${fnv1a(body).toString(16)}|${body}`;
+}
+
+function decode(line: string): DiskRecord | null {
+  const bar = line.indexOf('|');
+  if (bar < 0) return null;
+  const body = line.slice(bar + 1);
+  if (fnv1a(body).toString(16) !== line.slice(0, bar)) return null;
+  try {
+    return JSON.parse(body) as DiskRecord;
+  } catch {
+    return null;
+  }
+}
+
+export class SimDisk {
+  private durable: string[] = [];
+  private volatile: string[] = [];
+  /** Bytes-ish written, for reporting. */
+  writes = 0;
+  syncs = 0;
+
+  write(r: DiskRecord): void {
+    this.volatile.push(encode(r));
+    this.writes++;
+  }
+
+  sync(): void {
+    if (this.volatile.length > 0) {
+      for (const l of this.volatile) this.durable.push(l);
+      this.volatile = [];
+    }
+    this.syncs++;
+  }
+
+  /** Power loss: unsynced writes vanish except a random prefix; the next one may be torn. */
+  crash(rng: Rng): { kept: number; torn: boolean } {
+    const v = this.volatile;
+    this.volatile = [];
+    if (v.length === 0) return { kept: 0, torn: false };
+    const kept = rng.int(v.length + 1);
+    for (let i = 0; i < kept; i++) this.durable.push(v[i]);
+    let torn = false;
+    if (kept < v.length && rng.chance(0.6)) {
+      const line = v[kept];
+      torn = true;
+      if (rng.chance(0.5)) {
+        this.durable.push(line.slice(0, rng.int(line.length)));
+      } else {
+        let g = '';
+        const n = rng.range(1, 40);
+        for (let i = 0; i < n; i++) g += String.fromCharCode(32 + rng.int(90));
+        this.durable.push(g);
+      }
+    }
+    return { kept, torn };
+  }
+
+  /** Replay the durable records; a bad record is tolerated (and cut) only at the tail. */
+  recover(): Recovered {
+    let hardState: HardState = { term: 0, vote: null, commit: 0 };
+    let snapshot: Snapshot | null = null;
+    let entries: Entry[] = [];
+    let tornRecords = 0;
+    for (let i = 0; i < this.durable.length; i++) {
+      const r = decode(this.durable[i]);
+      if (!r) {
+        if (i !== this.durable.length - 1) throw new Error(`disk: corrupt record ${i} of ${this.durable.length} before the tail`);
+        this.durable.length = i;
+        tornRecords = 1;
+        break;
+      }
+      switch (r.t) {
+        case 'snap':
+          snapshot = r.s;
+          entries = [];
+          break;
+        case 'ents': {
+          const base = snapshot?.lastIncludedIndex ?? 0;
+          const first = r.e[0].index;
+          if (first <= base) throw new Error(`disk: entries at ${first} below snapshot ${base}`);
+          if (first > base + entries.length + 1) throw new Error(`disk: gap before entry ${first}`);
+          entries.length = first - base - 1;
+          for (const e of r.e) entries.push(e);
+          break;
+        }
+        case 'hs':
+          hardState = r.h;
+          break;
+      }
+    }
+    return { hardState, snapshot, entries, tornRecords };
+  }
+
+  /**
+   * Atomic rewrite after an application snapshot (the real driver renames a new snapshot
+   * file into place and drops old WAL segments): the log becomes snapshot + later entries.
+   * Only called with nothing unsynced.
+   */
+  checkpoint(s: Snapshot): void {
+    if (this.volatile.length > 0) throw new Error('disk: checkpoint with unsynced writes');
+    const cur = this.recover();
+    const keep = cur.entries.filter((e) => e.index > s.lastIncludedIndex);
+    const recs: DiskRecord[] = [{ t: 'snap', s }];
+    if (keep.length > 0) recs.push({ t: 'ents', e: keep });
+    recs.push({ t: 'hs', h: cur.hardState });
+    this.durable = recs.map(encode);
+  }
+
+  get records(): number {
+    return this.durable.length;
+  }
+}
