@@ -19,6 +19,12 @@ export interface PacoteResultado { type: 'PACOTE_RESULTADO'; requestId: string; 
 export interface Mao { type: 'MAO'; matchId: string; hand: Card[] }
 export interface Colecao { type: 'COLECAO'; requestId?: string; cards: Card[] }
 export interface TrocaProposta { type: 'TROCA_PROPOSTA'; tradeId: string; fromPlayerId: string; offerCard: Card; wantCard: Card }
+/**
+ * Reply to PROPOR_TROCA: the offer is committed (cluster-wide, survives node loss) and the
+ * other player is being told with TROCA_PROPOSTA. `tradeId` names it in RESPONDER_TROCA and
+ * in the outcome (TROCA_CONCLUIDA / TROCA_RECUSADA).
+ */
+export interface TrocaEnviada { type: 'TROCA_ENVIADA'; requestId: string; tradeId: string; toPlayerId: string; offerCard: Card; wantCard: Card }
 export interface TrocaConcluida { type: 'TROCA_CONCLUIDA'; tradeId: string; requestId?: string }
 export interface TrocaRecusada { type: 'TROCA_RECUSADA'; tradeId: string; reason: string; requestId?: string }
 export interface Pong { type: 'PONG'; requestId?: string; t: number; node: string }
@@ -28,7 +34,8 @@ export interface Ranking {
   requestId?: string;
   entries: { playerId: string; name: string; wins: number; losses: number; draws: number }[];
 }
-export interface Ok { type: 'OK'; requestId: string; command: string }
+/** The acknowledgement of a command whose effect arrives elsewhere (e.g. JOGAR → ATUALIZACAO_JOGO). */
+export interface Ok { type: 'OK'; requestId: string; command: string; eventSeq?: number }
 export interface Erro { type: 'ERRO'; requestId?: string; code: string; message: string }
 
 export type PlayerEvent =
@@ -40,6 +47,7 @@ export type PlayerEvent =
   | Mao
   | Colecao
   | TrocaProposta
+  | TrocaEnviada
   | TrocaConcluida
   | TrocaRecusada
   | Pong
@@ -64,8 +72,14 @@ export interface AtualizacaoJogo {
   epoch?: number;
   /** When the current turn's timer expires (ms since epoch, host clock), if any. */
   turnDeadline?: number | null;
+  shadow?: string | null;
+  players?: { id: string; name: string }[];
+  lastTrick?: { round: number; leader: string; cards: { playerId: string; card: Card }[]; winnerId: string | null } | null;
+  /** The event that produced this update (e.g. CARD_PLAYED, FAILOVER), for the UI's timeline. */
+  lastEvent?: string;
 }
-export interface ChatRecebido { type: 'CHAT_RECEBIDO'; matchId?: string; from: string; text: string }
+/** `from` is the sender's playerId; `fromName` its display name. */
+export interface ChatRecebido { type: 'CHAT_RECEBIDO'; matchId?: string; from: string; fromName?: string; text: string; eventSeq?: number }
 export interface FimDeJogo {
   type: 'FIM_DE_JOGO';
   matchId: string;

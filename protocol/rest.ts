@@ -103,3 +103,95 @@ export const BuyPackBody = z.object({
   matchId: z.string().min(1).max(128).optional(),
 });
 export type BuyPackBody = z.infer<typeof BuyPackBody>;
+
+// ---- matches (DESIGN §3, §8) ----------------------------------------------------------------
+const matchId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'matchId: 1–128 of A–Z a–z 0–9 . _ -');
+const playerId = z.string().min(1).max(128);
+
+/** A signed game event as replicated; its content is checked by the match reducer. */
+export const SignedEventBody = z
+  .object({ matchId, epoch: z.number().int().min(1), eventSeq: z.number().int().min(1), type: z.string().max(32), signature: z.string().min(1).max(128) })
+  .passthrough();
+
+export const GameStartBody = z.object({
+  matchId,
+  epoch: z.number().int().min(1),
+  host: nodeId,
+  shadow: nodeId.nullable(),
+  players: z.array(z.object({ id: playerId, name: z.string().max(64) })).length(2),
+  events: z.array(SignedEventBody).min(1).max(10_000),
+});
+export type GameStartBody = z.infer<typeof GameStartBody>;
+
+export const GameEventBody = z.object({
+  matchId,
+  epoch: z.number().int().min(1),
+  playerId,
+  type: z.enum(['JOGAR', 'CHAT', 'COMPRAR', 'PRONTO', 'FORFEIT', 'ATTACH']),
+  data: z.record(z.string(), z.unknown()).default({}),
+  /** Lets the host answer a retried forward instead of executing it twice. */
+  requestId: z.string().min(1).max(200).optional(),
+  signature: z.string().min(1).max(128),
+});
+export type GameEventBody = z.infer<typeof GameEventBody>;
+
+export const GameReplicateBody = z.object({
+  matchId,
+  epoch: z.number().int().min(1),
+  fromSeq: z.number().int().min(1),
+  events: z.array(SignedEventBody).min(1).max(1000),
+  stateHash: z.string().min(1).max(128),
+});
+export type GameReplicateBody = z.infer<typeof GameReplicateBody>;
+
+/** Host → watcher nodes (Trinca extension): new events of a match a third node relays. */
+export const GameNotifyBody = z.object({
+  matchId,
+  epoch: z.number().int().min(1),
+  fromSeq: z.number().int().min(1),
+  events: z.array(SignedEventBody).min(1).max(1000),
+});
+export type GameNotifyBody = z.infer<typeof GameNotifyBody>;
+
+/** Node → host (Trinca extension): players of the host's matches connected to the sender. */
+export const GamePresenceBody = z.object({ players: z.array(playerId).max(10_000) });
+export type GamePresenceBody = z.infer<typeof GamePresenceBody>;
+
+// ---- matchmaking (DESIGN §3, §8; docs/protocol.md "Matchmaking") ------------------------
+const reqId = z.string().min(1).max(128);
+
+/** A peer offers its waiting player; the answering node may reserve one of its own. */
+export const SolicitarOponenteBody = z.object({
+  requestId: reqId,
+  playerId,
+  playerName: z.string().min(1).max(64),
+  /** The asking node; must equal the caller's JWT server_id. */
+  origin: nodeId,
+});
+export type SolicitarOponenteBody = z.infer<typeof SolicitarOponenteBody>;
+
+export const SolicitarOponenteResponse = z.object({
+  partida_encontrada: z.boolean(),
+  /** The match id to create (chosen by the answering node, which reserved the opponent). */
+  sala_id: matchId.optional(),
+  oponente_id: playerId.optional(),
+  oponente_nome: z.string().min(1).max(64).optional(),
+  /** The answering node (where the opponent is connected); it becomes the match's shadow. */
+  servidor_host: nodeId.optional(),
+});
+export type SolicitarOponenteResponse = z.infer<typeof SolicitarOponenteResponse>;
+
+/** Commit (the ledger recorded the match) or release a reservation made by solicitar_oponente. */
+export const ConfirmarPartidaBody = z.object({
+  /** The requestId of the solicitar_oponente that made the reservation. */
+  requestId: reqId,
+  sala_id: matchId,
+  commit: z.boolean(),
+});
+export type ConfirmarPartidaBody = z.infer<typeof ConfirmarPartidaBody>;
+
+export const ConfirmarPartidaResponse = z.object({
+  /** `unknown`: no such reservation from this origin (never made, or forgotten long ago). */
+  status: z.enum(['committed', 'released', 'expired', 'unknown']),
+});
+export type ConfirmarPartidaResponse = z.infer<typeof ConfirmarPartidaResponse>;

@@ -21,6 +21,7 @@ import { CommandRouter } from './players/commands.ts';
 import { LedgerPlayerDirectory } from './players/ledger-directory.ts';
 import { playerRoutes } from './players/handlers.ts';
 import { ledgerRoutes } from './players/ledger-handlers.ts';
+import { tradeRoutes } from './players/trade-handlers.ts';
 import { RaftNode } from './raft/raft-node.ts';
 import { raftRouter } from './raft/routes.ts';
 import { LedgerReplica } from './ledger/replica.ts';
@@ -29,6 +30,15 @@ import { ledgerRouter } from './ledger/routes.ts';
 import { Admission } from './cluster/admission.ts';
 import { members as ledgerMembers, remainingCards, stockStatus, type LedgerResult } from './ledger/machine/index.ts';
 import { RARITIES } from '../protocol/cards.ts';
+import { MatchLogStore } from './storage/match-log.ts';
+import { MatchService } from './match/service.ts';
+import { MatchPublisher } from './match/publisher.ts';
+import { Signer, type SignedEvent } from './match/signing.ts';
+import { matchRouter } from './match/routes.ts';
+import { matchRoutes, matchPurchase } from './match/player-handlers.ts';
+import { createMatchmaking, matchmakingRouter, matchmakingRoutes, matchmakingOnApplied, type Matchmaker } from './matchmaking/index.ts';
+import type { MatchContext } from './match/context.ts';
+import path from 'node:path';
 import { ClusterStatusPublisher } from './cluster/status.ts';
 import { staticUi } from './http/static-ui.ts';
 import type { MemberInfo, RegisterResponse } from '../protocol/rest.ts';
@@ -113,6 +123,9 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
     return 'follower';
   };
   const addressOf = (id: string) => membership.get(id)?.address;
+  let matches: MatchService | null = null;
+  let matchCtx: MatchContext | null = null;
+  let matchmaking: Matchmaker | null = null; // matchmaking: built after `matches`
 
   // ---- players ---------------------------------------------------------------------------
   const directory = new LedgerPlayerDirectory(() => replica, () => ledger);
@@ -122,12 +135,20 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
     metrics,
     authenticate: (p, t) => directory.authenticate(p, t),
     onCommand: (p, payload) => void commands.dispatch(p, payload),
-    onPlayerReady: (p) => broker.sendToPlayer(p, { type: 'BEM_VINDO', playerId: p, name: directory.nameOf(p), node: config.id }),
-    onPlayerGone: () => undefined,
-    isInMatch: () => false,
+    onPlayerReady: (p) => {
+      const activeMatchId = matches?.greet(p);
+      broker.sendToPlayer(p, { type: 'BEM_VINDO', playerId: p, name: directory.nameOf(p), node: config.id, ...(activeMatchId ? { activeMatchId } : {}) });
+      trades.greet(p); // pending trade offers for p (TROCA_PROPOSTA)
+    },
+    onPlayerGone: (p) => matchmaking?.playerGone(p), // matchmaking: a disconnected player leaves this node's queue
+    isInMatch: (p, m) => matches?.isInMatch(p, m) ?? false,
+    onMatchSubscribed: (p, m) => matches?.onMatchSubscribed(p, m),
   });
   playerRoutes(commands, { nodeId: config.id, directory });
-  ledgerRoutes(commands, { replica: () => replica, ledger: () => ledger, metrics });
+  ledgerRoutes(commands, { replica: () => replica, ledger: () => ledger, metrics, matchPurchase: matchPurchase(() => matches) });
+  const trades = tradeRoutes(commands, { replica: () => replica, ledger: () => ledger, broker });
+  matchRoutes(commands, () => matches);
+  matchmakingRoutes(commands, () => matchmaking); // ENTRAR_FILA, SAIR_FILA
 
   // ---- HTTP ------------------------------------------------------------------------------
   const app = createApp(
@@ -152,6 +173,8 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
       metricsRouter(metrics),
       raftRouter(config.id, () => raft as RaftNode<unknown> | null, (data) => LedgerReplica.validSnapshot(data, clusterId)),
       ledgerRouter(() => (raft && replica && ledger ? { raft, replica, service: ledger } : null)),
+      matchRouter(() => (matches && matchCtx ? { service: matches, ctx: matchCtx } : null)),
+      matchmakingRouter(() => matchmaking),
     ],
     config.uiDir ? staticUi(config.uiDir) : undefined,
   );
@@ -252,9 +275,39 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
     },
   });
   ledger = new LedgerService(raft, client, addressOf, componentLogger(root, 'ESTOQUE'));
+  trades.attach(replica, raft.status().commit); // trade notices; entries replayed at start-up stay quiet
   admission = new Admission(raft, replica, self, clusterLog);
   admission.start();
   raft.start();
+  // ---- matches ---------------------------------------------------------------------------
+  const matchStore = new MatchLogStore<SignedEvent>(path.join(config.dataDir, 'matches'));
+  matchCtx = {
+    self: config.id,
+    logs: {
+      host: componentLogger(root, 'HOST'),
+      shadow: componentLogger(root, 'SHADOW'),
+      replicate: componentLogger(root, 'GAME-REPLICATE'),
+      failover: componentLogger(root, 'FAILOVER'),
+    },
+    metrics,
+    broker,
+    client,
+    membership,
+    signer: new Signer(keys.eventHmac),
+    store: matchStore,
+    publisher: new MatchPublisher(broker, config.timing.turnMs),
+    replica: () => replica,
+    ledger: () => ledger,
+    timing: { turnMs: config.timing.turnMs, disconnectForfeitMs: config.timing.disconnectForfeitMs, failoverMs: config.timing.failoverMs },
+    runtimes: new Map(),
+  };
+  matches = new MatchService(matchCtx);
+  replica.onApplied((cmd, result) => matches?.onLedgerApplied(cmd, result));
+  matches.start();
+  // ---- matchmaking -----------------------------------------------------------------------
+  matchmaking = createMatchmaking({ selfId: config.id, matches, client, membership, nameOf: (p) => directory.nameOf(p), log: componentLogger(root, 'MATCHMAKING') });
+  replica.onApplied((cmd, result) => matchmakingOnApplied(matchmaking, cmd, result));
+
   const stockGauge = setInterval(() => {
     if (!replica) return;
     const s = stockStatus(replica.state);
@@ -299,10 +352,13 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
         clearInterval(stockGauge);
         status.stop();
         admission?.stop();
+        matchmaking?.stop();
+        matches?.stop();
         heartbeat.stop();
         await heartbeat.farewell();
         await closeAll();
         await raft?.stop();
+        await matchStore.close();
         await membership.flush();
         log.info('stopped');
         root.flush();

@@ -5,7 +5,7 @@ import type http from 'node:http';
 import { Aedes, type Client, type AuthenticateError } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { canPublish, canSubscribe, PLAYER_ID_PATTERN, TOKEN_PATTERN } from './acl.ts';
-import { playerEventsTopic, matchEventsTopic } from '../../protocol/topics.ts';
+import { playerEventsTopic, matchEventsTopic, parseTopic } from '../../protocol/topics.ts';
 import type { PlayerEvent, MatchEvent } from '../../protocol/events.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -21,6 +21,8 @@ export interface BrokerDeps {
   /** A player subscribed to its own events topic: time to greet it. */
   onPlayerReady: (playerId: string) => void;
   onPlayerGone: (playerId: string) => void;
+  /** A player subscribed to one of its matches' topics. */
+  onMatchSubscribed?: (playerId: string, matchId: string) => void;
   isInMatch: (playerId: string, matchId: string) => boolean;
 }
 
@@ -57,7 +59,12 @@ export class PlayerBroker {
     });
     this.aedes.on('subscribe', (subs, client) => {
       const player = this.playerOf.get(client);
-      if (player && subs.some((s) => s.topic === playerEventsTopic(player))) this.deps.onPlayerReady(player);
+      if (!player) return;
+      if (subs.some((s) => s.topic === playerEventsTopic(player))) this.deps.onPlayerReady(player);
+      for (const s of subs) {
+        const t = parseTopic(s.topic);
+        if (t.kind === 'matchEvents') this.deps.onMatchSubscribed?.(player, t.matchId);
+      }
     });
     this.aedes.on('clientDisconnect', (client) => this.forget(client));
     this.aedes.on('clientError', (client, err) => this.deps.log.debug({ client: client.id, err: err.message }, 'client error'));

@@ -101,6 +101,13 @@ export class Membership {
     return seen !== undefined && this.now() - seen <= this.deadAfterMs;
   }
 
+  /** Milliseconds since this node last heard from `id` (Infinity if never; 0 for itself). */
+  silenceMs(id: string): number {
+    if (id === this.self.id) return 0;
+    const seen = this.lastSeen.get(id);
+    return seen === undefined ? Infinity : this.now() - seen;
+  }
+
   aliveCount(): number {
     return this.list().filter((m) => this.isAlive(m.id)).length;
   }

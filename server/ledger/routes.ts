@@ -5,12 +5,17 @@ import { z } from 'zod';
 import { parseBody, HttpError } from '../http/errors.ts';
 import { BuyPackBody } from '../../protocol/rest.ts';
 import { checkInvariants, collectionOf, getPlayer, ledgerCommandSchema, ledgerDigest, stockStatus, type LedgerResult } from './machine/index.ts';
-import { LedgerUnavailableError, type LedgerService } from './service.ts';
+import { LedgerUnavailableError, type LedgerService, type ProposeItem } from './service.ts';
 import { NotLeaderError, ProposalLostError, type RaftNode } from '../raft/raft-node.ts';
 import type { LedgerReplica } from './replica.ts';
 import type { PeerState } from '../http/app.ts';
 
-const ProposeBody = z.object({ command: ledgerCommandSchema });
+/** Most commands one batched /raft/propose may carry (followers send at most 256). */
+export const MAX_PROPOSE_BATCH = 1024;
+const ProposeBody = z.union([
+  z.object({ command: ledgerCommandSchema }),
+  z.object({ commands: z.array(ledgerCommandSchema).min(1).max(MAX_PROPOSE_BATCH) }),
+]);
 const MEMBERSHIP = new Set(['ADD_MEMBER', 'PROMOTE_MEMBER', 'REMOVE_MEMBER']);
 
 /** HTTP status for a refused ledger command. */
@@ -35,18 +40,41 @@ export function ledgerRouter(get: () => LedgerRouteDeps | null): Router<PeerStat
     return d;
   };
 
+  // A follower hands commands to the leader: `{command}` → `{index, result}`, or a batch
+  // `{commands: [...]}` → `{results: [{index, result} | {error, message}]}`, one item per
+  // command in order (see LedgerService). Batched commands are proposed back to back so
+  // they share one Ready; each is answered on its own, as if sent alone.
   r.post('/raft/propose', async (ctx) => {
     const deps = need();
-    const { command } = parseBody(ProposeBody, ctx.request.body);
-    if (MEMBERSHIP.has(command.type)) throw new HttpError(400, 'BAD_REQUEST', `${command.type} goes through /register`);
-    try {
-      const { index, result } = await deps.raft.propose(command);
-      ctx.body = { index, result };
-    } catch (err) {
-      if (err instanceof NotLeaderError) throw new HttpError(503, 'NOT_LEADER', err.message);
-      if (err instanceof ProposalLostError) throw new HttpError(503, 'UNAVAILABLE', err.message);
-      throw err;
+    const body = parseBody(ProposeBody, ctx.request.body);
+    if ('command' in body) {
+      const { command } = body;
+      if (MEMBERSHIP.has(command.type)) throw new HttpError(400, 'BAD_REQUEST', `${command.type} goes through /register`);
+      try {
+        const { index, result } = await deps.raft.propose(command);
+        ctx.body = { index, result };
+      } catch (err) {
+        if (err instanceof NotLeaderError) throw new HttpError(503, 'NOT_LEADER', err.message);
+        if (err instanceof ProposalLostError) throw new HttpError(503, 'UNAVAILABLE', err.message);
+        throw err;
+      }
+      return;
     }
+    if (!deps.raft.isLeader()) throw new HttpError(503, 'NOT_LEADER', new NotLeaderError(deps.raft.leader).message);
+    const results: ProposeItem[] = await Promise.all(
+      body.commands.map(async (command): Promise<ProposeItem> => {
+        if (MEMBERSHIP.has(command.type)) return { error: 'BAD_REQUEST', message: `${command.type} goes through /register` };
+        try {
+          const { index, result } = await deps.raft.propose(command);
+          return { index, result: result as LedgerResult };
+        } catch (err) {
+          if (err instanceof NotLeaderError) return { error: 'NOT_LEADER', message: err.message };
+          if (err instanceof ProposalLostError) return { error: 'UNAVAILABLE', message: err.message };
+          throw err;
+        }
+      }),
+    );
+    ctx.body = { results };
   });
 
   r.post('/estoque/comprar_pacote', async (ctx) => {

@@ -1,7 +1,8 @@
 // Player commands served by the ledger: buying packs, the collection, the leaderboard.
 import type { CommandRouter } from './commands.ts';
 import { CommandError } from './commands.ts';
-import { collectionOf, leaderboard, type LedgerResult } from '../ledger/machine/index.ts';
+import { collectionOf, leaderboard, remainingCards, type LedgerResult } from '../ledger/machine/index.ts';
+import type { Card } from '../../protocol/cards.ts';
 import { LedgerUnavailableError, type LedgerService } from '../ledger/service.ts';
 import type { LedgerReplica } from '../ledger/replica.ts';
 import type { LedgerCommand } from '../ledger/machine/index.ts';
@@ -11,10 +12,11 @@ export interface LedgerHandlerDeps {
   replica: () => LedgerReplica | null;
   ledger: () => LedgerService | null;
   metrics: Metrics;
-  /** The match a purchase should become the hand of, if the player is in one awaiting it. */
-  purchaseMatch?: (playerId: string) => string | undefined;
-  /** Called after a pack bought for a match (the match takes it as the hand). */
-  onMatchPack?: (playerId: string, matchId: string, requestId: string, result: LedgerResult) => Promise<void>;
+  /**
+   * Inside a match awaiting purchases the pack becomes the hand (DESIGN §4): returns the
+   * pack bought that way, or null when this purchase is an ordinary one.
+   */
+  matchPurchase?: (playerId: string, requestId: string) => Promise<{ cards: Card[]; remaining: number | null } | null>;
 }
 
 /** A player's requestId is scoped to the player, so two players can never collide. */
@@ -32,12 +34,15 @@ export async function commit(ledger: LedgerService | null, cmd: LedgerCommand): 
 
 export function ledgerRoutes(router: CommandRouter, deps: LedgerHandlerDeps): void {
   router.on('COMPRAR', async (playerId, cmd) => {
-    const matchId = deps.purchaseMatch?.(playerId);
-    const r = await commit(deps.ledger(), { type: 'BUY_PACK', requestId: purchaseId(playerId, cmd.requestId), playerId, ...(matchId ? { matchId } : {}) });
+    const inMatch = await deps.matchPurchase?.(playerId, cmd.requestId);
+    if (inMatch) {
+      const remaining = inMatch.remaining ?? remainingCards(deps.replica()!.state);
+      return { type: 'PACOTE_RESULTADO', requestId: cmd.requestId, cards: inMatch.cards, remaining };
+    }
+    const r = await commit(deps.ledger(), { type: 'BUY_PACK', requestId: purchaseId(playerId, cmd.requestId), playerId });
     deps.metrics.purchases.inc({ outcome: r.ok ? 'ok' : r.code });
     if (!r.ok) throw new CommandError(r.code, r.message);
     const ok = r as Extract<LedgerResult<'BUY_PACK'>, { ok: true }>;
-    if (matchId) await deps.onMatchPack?.(playerId, matchId, cmd.requestId, r);
     return { type: 'PACOTE_RESULTADO', requestId: cmd.requestId, cards: ok.cards, remaining: ok.remaining };
   });
 

@@ -1,7 +1,11 @@
 // The Raft driver: owns the pure core, its timers, the disk and the network. It follows the
 // order of duties of a Ready (docs/architecture/raft.md): persist (and fsync), then send,
 // then apply, then advance. Proposals made while a sync is in flight wait in the core and
-// go out together in the next Ready (group commit).
+// go out together in the next Ready (group commit). Two refinements that change no
+// guarantee (both documented there): a leader's append requests leave while the leader
+// writes the same entries (thesis §10.2.1; the core counts the leader's own copy only
+// after advance()), and committed entries that were already durable here before this
+// Ready are applied before its write instead of after it.
 import path from 'node:path';
 import { RaftCore, type ConfigChange } from './core/index.ts';
 import type { ClusterConfig, Entry, RaftMessage, Ready, Snapshot, SoftState } from './core/types.ts';
@@ -73,6 +77,11 @@ export class RaftNode<R> {
   private lastSnapshotIndex = 0;
   private lastSnapshotTerm = 0;
   private fatal: Error | null = null;
+  /** Last log index on this node's disk (every index up to it is durable). */
+  private durableIndex = 0;
+  /** Term and vote on disk: messages that depend on a change of them wait for the write. */
+  private durableTerm = 0;
+  private durableVote: string | null = null;
 
   private constructor(private readonly o: RaftNodeOptions<R>) {}
 
@@ -89,6 +98,9 @@ export class RaftNode<R> {
     // The configuration at index 0, the same on every restart: only the node that
     // bootstrapped the cluster starts as its single voter; joiners learn it from the log.
     const initialConfig: ClusterConfig = o.bootstrap ? { voters: [o.id], learners: [] } : { voters: [], learners: [] };
+    this.durableIndex = rec.entries.at(-1)?.index ?? rec.snapshot?.lastIncludedIndex ?? 0;
+    this.durableTerm = rec.hardState.term;
+    this.durableVote = rec.hardState.vote;
     if (rec.snapshot) {
       o.machine.restore(rec.snapshot.data);
       this.applied = rec.snapshot.lastIncludedIndex;
@@ -248,23 +260,54 @@ export class RaftNode<R> {
       this.o.log.info({ role: rd.softState.role, leader: rd.softState.leader, was: before.role }, 'raft role');
       this.o.onSoftState?.(rd.softState);
     }
+    const hs = rd.hardState;
+    const termOrVoteChanges = hs !== null && (hs.term !== this.durableTerm || hs.vote !== this.durableVote);
+    // Committed entries this node already holds on disk (written by an earlier Ready, and
+    // not about to be overwritten by this one) need not wait for this Ready's write: they
+    // are committed and durable here, so applying them and answering their clients now is
+    // what step 3 would do after the write, only one fsync sooner.
+    let applied = 0;
+    if (!rd.snapshot) {
+      const limit = Math.min(this.durableIndex, rd.entries.length > 0 ? rd.entries[0].index - 1 : Infinity);
+      while (applied < rd.committed.length && rd.committed[applied].index <= limit) this.applyEntry(rd.committed[applied++]);
+      if (applied > 0) this.wakeAppliedWaiters();
+    }
+    // A leader's append (and snapshot) requests may leave while it writes the entries they
+    // carry (thesis §10.2.1, etcd): the leader counts its own copy towards a commit only
+    // once advance() says it is durable, so nothing is committed on the strength of an
+    // unwritten entry. Not when this Ready changes the term or vote: a message of a new
+    // term must never be out before that term (and the vote in it) is on disk. Answers to
+    // requests (votes, append results) always wait for the write.
+    const early = !termOrVoteChanges;
+    if (early) for (const m of rd.messages) if (m.type === 'append' || m.type === 'snapshot') this.send(m);
     // 1. persist
-    if (rd.snapshot || rd.entries.length > 0 || rd.hardState) {
+    if (rd.snapshot || rd.entries.length > 0 || hs) {
       const t0 = performance.now();
-      await this.storage.save({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot }, rd.mustSync);
+      await this.storage.save({ hardState: hs, entries: rd.entries, snapshot: rd.snapshot }, rd.mustSync);
       this.o.metrics.raftSyncDuration.observe(performance.now() - t0);
+      if (rd.snapshot) this.durableIndex = rd.snapshot.lastIncludedIndex;
+      if (rd.entries.length > 0) this.durableIndex = rd.entries[rd.entries.length - 1].index;
+      if (hs) {
+        this.durableTerm = hs.term;
+        this.durableVote = hs.vote;
+      }
     }
     // 2. send (only what the persisted state justifies)
-    for (const m of rd.messages) this.send(m);
+    for (const m of rd.messages) if (!early || (m.type !== 'append' && m.type !== 'snapshot')) this.send(m);
     // 3. apply
     if (rd.snapshot) this.installSnapshot(rd.snapshot);
-    for (const e of rd.committed) this.applyEntry(e);
+    for (let k = applied; k < rd.committed.length; k++) this.applyEntry(rd.committed[k]);
     // 4. advance
     this.core.advance(rd);
     const st = this.core.status();
     this.o.metrics.raftTerm.set(st.term);
     this.o.metrics.raftCommitIndex.set(st.commit);
     this.o.metrics.raftAppliedIndex.set(this.applied);
+    this.wakeAppliedWaiters();
+    await this.maybeCompact();
+  }
+
+  private wakeAppliedWaiters(): void {
     for (const w of this.appliedWaiters) {
       if (w.index <= this.applied) {
         clearTimeout(w.timer);
@@ -272,7 +315,6 @@ export class RaftNode<R> {
         w.resolve(true);
       }
     }
-    await this.maybeCompact();
   }
 
   private send(m: RaftMessage): void {

@@ -8,7 +8,20 @@ import { MatchLogStore } from './match-log.ts';
 import { RaftStorage } from './raft-storage.ts';
 
 const [mode, dir] = process.argv.slice(2);
-const say = (line: string): void => void writeSync(1, line + '\n');
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** Synchronous, so a line is in the pipe before the next step; waits out a full pipe. */
+function say(line: string): void {
+  const buf = Buffer.from(line + '\n');
+  for (let done = 0; done < buf.length; ) {
+    try {
+      done += writeSync(1, buf, done);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
+}
 const rand = (n: number): number => Math.floor(Math.random() * n);
 
 /** Entry content is a function of (index, term), so the parent can rebuild it. */

@@ -22,7 +22,6 @@ export interface MatchLogOptions {
 }
 
 interface MatchFile {
-  readonly id: string;
   readonly path: string;
   /** Valid length, known once the file was recovered in this process. */
   size: number | null;
@@ -113,7 +112,8 @@ export class MatchLogStore<E extends StoredEvent = StoredEvent> {
       if (isErrno(err, 'ENOENT')) return [];
       throw err;
     }
-    return names.filter((n) => n.endsWith(SUFFIX) && MATCH_ID.test(n.slice(0, -SUFFIX.length))).map((n) => n.slice(0, -SUFFIX.length));
+    const ids = names.filter((n) => n.endsWith(SUFFIX)).map((n) => n.slice(0, -SUFFIX.length));
+    return ids.filter((id) => MATCH_ID.test(id));
   }
 
   async delete(matchId: string): Promise<void> {
@@ -146,17 +146,21 @@ export class MatchLogStore<E extends StoredEvent = StoredEvent> {
     });
   }
 
-  /** Sync everything and close all fds. */
+  /** Sync everything and close all fds (closed even if the sync fails). */
   async close(): Promise<void> {
-    await this.syncAll();
-    await Promise.all([...this.files.values()].map((f) => this.exclusive(f, () => this.closeFd(f))));
+    try {
+      await this.syncAll();
+    } finally {
+      await Promise.all([...this.files.values()].map((f) => this.exclusive(f, () => this.closeFd(f))));
+    }
   }
 
   private file(matchId: string): MatchFile {
     if (!MATCH_ID.test(matchId)) throw new Error(`invalid match id for a file name: ${JSON.stringify(matchId)}`);
     let file = this.files.get(matchId);
     if (!file) {
-      file = { id: matchId, path: join(this.dir, matchId + SUFFIX), size: null, fd: null, busy: false, dirty: false, created: false, deleted: false, queue: Promise.resolve() };
+      const path = join(this.dir, matchId + SUFFIX);
+      file = { path, size: null, fd: null, busy: false, dirty: false, created: false, deleted: false, queue: Promise.resolve() };
       this.files.set(matchId, file);
     }
     return file;
@@ -220,11 +224,16 @@ export class MatchLogStore<E extends StoredEvent = StoredEvent> {
         this.openCount++;
         return;
       }
-      const victim = [...this.lru.keys()].find((f) => !f.busy);
+      const victim = this.leastRecentlyUsedIdle();
       // Dirty data stays in the page cache when its fd closes; a later sync reopens.
       if (victim) await this.closeFd(victim);
       else await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
     }
+  }
+
+  private leastRecentlyUsedIdle(): MatchFile | undefined {
+    for (const file of this.lru.keys()) if (!file.busy) return file;
+    return undefined;
   }
 
   private releaseSlot(): void {

@@ -61,6 +61,14 @@ describe('RaftStorage', () => {
     expect(JSON.parse(await readFile(join(dir, 'hardstate.json'), 'utf8'))).toEqual(hs(3, 'c', 1));
   });
 
+  it('never recovers a term older than its last entry (crash between WAL and hard state)', async () => {
+    const dir = await tempDir();
+    const s = await RaftStorage.open(dir);
+    await s.save({ hardState: hs(2, 'a', 0), entries: range(1, 2, 2) }, true);
+    await s.save({ entries: range(3, 3, 3) }, true); // as if term 3's hardstate.json never landed
+    expect((await RaftStorage.open(dir)).recovered.hardState).toEqual(hs(3, null, 0));
+  });
+
   it('overwrites a conflicting suffix: 1..10 then 6′..7′ recovers 1..5, 6′, 7′', async () => {
     const dir = await tempDir();
     const s = await RaftStorage.open(dir);

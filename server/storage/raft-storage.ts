@@ -93,6 +93,11 @@ export class RaftStorage {
     const { entries, commit } = replay.finish(snapshot, walDir);
     const persisted = { ...hardState, commit: Math.max(hardState.commit, commit) };
     const snapIndex = snapshot?.lastIncludedIndex ?? 0;
+    // Entries are durable before term and vote (order of duties), so a crash in between
+    // can leave a log entry newer than the stored term. No message of that Ready was sent:
+    // take the entry's term with no vote, as if the lost vote had never been cast.
+    const lastTerm = entries.at(-1)?.term ?? snapshot?.lastIncludedTerm ?? 0;
+    if (lastTerm > persisted.term) Object.assign(persisted, { term: lastTerm, vote: null });
 
     let writer: RecordWriter;
     const last = segments.at(-1);

@@ -98,6 +98,11 @@ export class RecordWriter {
     return run;
   }
 
+  /** Write what is buffered and make the file durable (fdatasync, or O_DSYNC's write). */
+  sync(): Promise<void> {
+    return this.flush(true);
+  }
+
   private async flushNow(sync: boolean): Promise<void> {
     if (this.failure) throw this.failure;
     try {
@@ -122,7 +127,7 @@ export class RecordWriter {
   /** Write and sync what is buffered, then close the fd. */
   async close(): Promise<void> {
     try {
-      if (!this.failure) await this.flush(true);
+      if (!this.failure) await this.sync();
     } finally {
       await closeFd(this.fd);
     }

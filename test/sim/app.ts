@@ -25,6 +25,8 @@ export interface SimApp<S = unknown> {
   create(members: string[]): S;
   /** Apply a committed command in log order; returns the result a client would get. */
   apply(state: S, data: unknown, ctx: ApplyCtx): unknown;
+  /** A committed entry that carries no command (no-op, configuration) was applied. */
+  applyOther?(state: S, ctx: ApplyCtx): void;
   /** Broken application invariants (empty when fine). */
   invariants(state: S): string[];
   digest(state: S): string;
@@ -42,9 +44,19 @@ export interface SimApp<S = unknown> {
 
 interface KvState {
   counters: Record<string, number>;
-  /** requestId → result: a retried request returns the first answer (thesis §6.3). */
-  done: Record<string, number>;
-  applied: number;
+  /** Applied request ids and their results, append-only, so a snapshot can share the
+   *  array and remember its length instead of copying it (thesis §6.3's session table). */
+  doneLog: [string, number][];
+  done: Map<string, number>;
+  /** Sum of all increments applied: must equal the sum of the counters. */
+  total: number;
+  lastIndex: number;
+}
+interface KvSnapshot {
+  counters: Record<string, number>;
+  doneLog: [string, number][];
+  doneLen: number;
+  total: number;
   lastIndex: number;
 }
 interface KvCommand {
@@ -56,31 +68,41 @@ interface KvCommand {
 
 export const counterApp: SimApp<KvState> = {
   name: 'counter',
-  create: () => ({ counters: {}, done: {}, applied: 0, lastIndex: 0 }),
+  create: () => ({ counters: {}, doneLog: [], done: new Map(), total: 0, lastIndex: 0 }),
   apply(s, data, ctx) {
     if (ctx.index <= s.lastIndex) throw new Error(`counter: applied ${ctx.index} after ${s.lastIndex}`);
     s.lastIndex = ctx.index;
     const c = data as KvCommand;
-    const prior = s.done[c.requestId];
+    const prior = s.done.get(c.requestId);
     if (prior !== undefined) return prior;
     const v = (s.counters[c.key] ?? 0) + c.by;
     s.counters[c.key] = v;
-    s.done[c.requestId] = v;
-    s.applied++;
+    s.done.set(c.requestId, v);
+    s.doneLog.push([c.requestId, v]);
+    s.total += c.by;
     return v;
   },
   invariants(s) {
-    const n = Object.keys(s.done).length;
-    return n === s.applied ? [] : [`counter: ${n} request ids but ${s.applied} applications`];
+    // O(keys), cheap enough to run after every applied batch.
+    let sum = 0;
+    for (const k in s.counters) sum += s.counters[k];
+    const errs: string[] = [];
+    if (sum !== s.total) errs.push(`counter: counters sum to ${sum} but ${s.total} was added`);
+    if (s.done.size !== s.doneLog.length) errs.push(`counter: ${s.done.size} request ids but ${s.doneLog.length} applications`);
+    return errs;
   },
   digest(s) {
     const keys = Object.keys(s.counters).sort();
-    return fnv1a(`${s.applied};${s.lastIndex};` + keys.map((k) => `${k}=${s.counters[k]}`).join(',')).toString(16);
+    return fnv1a(`${s.doneLog.length};${s.total};${s.lastIndex};` + keys.map((k) => `${k}=${s.counters[k]}`).join(',')).toString(16);
   },
-  snapshot: (s) => JSON.parse(JSON.stringify(s)),
-  restore: (snap) => JSON.parse(JSON.stringify(snap)) as KvState,
+  snapshot: (s): KvSnapshot => ({ counters: { ...s.counters }, doneLog: s.doneLog, doneLen: s.doneLog.length, total: s.total, lastIndex: s.lastIndex }),
+  restore: (snap) => {
+    const k = snap as KvSnapshot;
+    const doneLog = k.doneLog.slice(0, k.doneLen);
+    return { counters: { ...k.counters }, doneLog, done: new Map(doneLog), total: k.total, lastIndex: k.lastIndex };
+  },
   nextCommand(rng, history) {
-    const retry = history.length > 0 && rng.chance(0.05) ? rng.pick(history) : null;
+    const retry = history.length > 0 && rng.chance(0.05) ? history[history.length - 1 - rng.int(Math.min(history.length, 200))] : null;
     if (retry && retry.outcome !== 'fail') return retry.command;
     return { type: 'INC', requestId: `r${history.length}`, key: `k${rng.int(8)}`, by: 1 + rng.int(5) } satisfies KvCommand;
   },
@@ -88,7 +110,7 @@ export const counterApp: SimApp<KvState> = {
     const errs: string[] = [];
     for (const op of acked) {
       const c = op.command as KvCommand;
-      if (s.done[c.requestId] !== op.result) errs.push(`counter: acked ${c.requestId}=${String(op.result)} but replica has ${s.done[c.requestId]}`);
+      if (s.done.get(c.requestId) !== op.result) errs.push(`counter: acked ${c.requestId}=${String(op.result)} but replica has ${s.done.get(c.requestId)}`);
     }
     return errs;
   },

@@ -19,8 +19,16 @@ export class SafetyViolation extends Error {
   }
 }
 
+// Entry objects travel by reference between simulated nodes unless a run serializes
+// messages, so the cache mostly hits; identity is still by content.
+const ids = new WeakMap<Entry, number>();
 function entryId(e: Entry): number {
-  return fnv1a(JSON.stringify([e.kind, e.data ?? null, e.config ?? null]));
+  let id = ids.get(e);
+  if (id === undefined) {
+    id = fnv1a(JSON.stringify([e.kind, e.data ?? null, e.config ?? null]));
+    ids.set(e, id);
+  }
+  return id;
 }
 
 export class Checker {

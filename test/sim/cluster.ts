@@ -88,6 +88,7 @@ export class Simulation {
         heartbeatTicks: this.sc.heartbeatTicks,
         maxEntriesPerAppend: this.sc.maxEntriesPerAppend,
         maxInflight: this.sc.maxInflight,
+        maxUncommittedEntries: 1000,
       },
       compactEvery: this.sc.compactEvery,
       invariantEvery: 1,
@@ -199,6 +200,7 @@ export class Simulation {
         const to = this.nodes.get(m.to);
         // A link cut while the message was in flight loses it too.
         if (!to || !to.alive || !this.net.open(m.from, m.to)) return;
+        this.net.stats.delivered++;
         this.hash.add(`${this.now.toFixed(3)} ${m.type} ${m.from}>${m.to} t${m.term}`);
         to.step(m);
         return;

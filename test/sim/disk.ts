@@ -36,21 +36,27 @@ function decode(line: string): DiskRecord | null {
   }
 }
 
+/**
+ * Records are kept as objects (entries are immutable, so sharing them is safe) and only a
+ * torn write is materialized as bytes: serializing every record would cost more than the
+ * whole Raft run, and only the tail can ever be damaged in this model.
+ */
+type Stored = DiskRecord | string;
+
 export class SimDisk {
-  private durable: string[] = [];
-  private volatile: string[] = [];
-  /** Bytes-ish written, for reporting. */
+  private durable: Stored[] = [];
+  private volatile: DiskRecord[] = [];
   writes = 0;
   syncs = 0;
 
   write(r: DiskRecord): void {
-    this.volatile.push(encode(r));
+    this.volatile.push(r);
     this.writes++;
   }
 
   sync(): void {
     if (this.volatile.length > 0) {
-      for (const l of this.volatile) this.durable.push(l);
+      for (const r of this.volatile) this.durable.push(r);
       this.volatile = [];
     }
     this.syncs++;
@@ -65,9 +71,9 @@ export class SimDisk {
     for (let i = 0; i < kept; i++) this.durable.push(v[i]);
     let torn = false;
     if (kept < v.length && rng.chance(0.6)) {
-      const line = v[kept];
       torn = true;
       if (rng.chance(0.5)) {
+        const line = encode(v[kept]);
         this.durable.push(line.slice(0, rng.int(line.length)));
       } else {
         let g = '';
@@ -86,7 +92,8 @@ export class SimDisk {
     let entries: Entry[] = [];
     let tornRecords = 0;
     for (let i = 0; i < this.durable.length; i++) {
-      const r = decode(this.durable[i]);
+      const stored = this.durable[i];
+      const r = typeof stored === 'string' ? decode(stored) : stored;
       if (!r) {
         if (i !== this.durable.length - 1) throw new Error(`disk: corrupt record ${i} of ${this.durable.length} before the tail`);
         this.durable.length = i;
@@ -108,7 +115,7 @@ export class SimDisk {
           break;
         }
         case 'hs':
-          hardState = r.h;
+          hardState = { ...r.h };
           break;
       }
     }
@@ -124,10 +131,9 @@ export class SimDisk {
     if (this.volatile.length > 0) throw new Error('disk: checkpoint with unsynced writes');
     const cur = this.recover();
     const keep = cur.entries.filter((e) => e.index > s.lastIncludedIndex);
-    const recs: DiskRecord[] = [{ t: 'snap', s }];
-    if (keep.length > 0) recs.push({ t: 'ents', e: keep });
-    recs.push({ t: 'hs', h: cur.hardState });
-    this.durable = recs.map(encode);
+    this.durable = [{ t: 'snap', s }];
+    if (keep.length > 0) this.durable.push({ t: 'ents', e: keep });
+    this.durable.push({ t: 'hs', h: cur.hardState });
   }
 
   get records(): number {

@@ -17,7 +17,7 @@ export interface NodeEnv {
   scheduleDisk(node: SimNode, delay: number): void;
   diskDelay(): number;
   trace(s: string): void;
-  raft: { electionTicks: number; heartbeatTicks: number; maxEntriesPerAppend: number; maxInflight: number };
+  raft: { electionTicks: number; heartbeatTicks: number; maxEntriesPerAppend: number; maxInflight: number; maxUncommittedEntries: number };
   compactEvery: number;
   /** Check application invariants every this many applied batches (1 = always). */
   invariantEvery: number;
@@ -71,6 +71,7 @@ export class SimNode {
       heartbeatTicks: raft.heartbeatTicks,
       maxEntriesPerAppend: raft.maxEntriesPerAppend,
       maxInflight: raft.maxInflight,
+      maxUncommittedEntries: raft.maxUncommittedEntries,
     });
     this.inflight = null;
     this.batches = 0;
@@ -182,10 +183,9 @@ export class SimNode {
     for (const e of entries) {
       checker.onApply(this.id, e);
       let result: unknown;
-      if (e.kind === 'command') {
-        const ctx: ApplyCtx = { index: e.index, term: e.term };
-        result = app.apply(this.state, e.data, ctx);
-      }
+      const ctx: ApplyCtx = { index: e.index, term: e.term };
+      if (e.kind === 'command') result = app.apply(this.state, e.data, ctx);
+      else app.applyOther?.(this.state, ctx);
       const op = this.ops.get(e.index);
       if (op) {
         this.ops.delete(e.index);

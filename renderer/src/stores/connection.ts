@@ -58,6 +58,7 @@ export const useConnectionStore = defineStore('connection', () => {
   let loop = 0;
   let everOnline = false;
   let pingTimer: ReturnType<typeof setInterval> | null = null;
+  let firstPing: ReturnType<typeof setTimeout> | null = null;
   const pending = new Map<string, Pending>();
   const matchTopics = new Set<string>();
   const listeners = new Set<(e: IncomingEvent, topic: string) => void>();
@@ -260,13 +261,16 @@ export const useConnectionStore = defineStore('connection', () => {
   function startPing(): void {
     stopPing();
     const ping = () => void request({ type: 'PING', t: performance.now() }, { timeoutMs: PING_EVERY_MS, retry: false }).catch(() => undefined);
-    ping();
+    // The first probe waits a moment: right after CONNECT the node is busy greeting us.
+    firstPing = setTimeout(ping, 1000);
     pingTimer = setInterval(ping, PING_EVERY_MS);
   }
 
   function stopPing(): void {
     if (pingTimer) clearInterval(pingTimer);
+    if (firstPing) clearTimeout(firstPing);
     pingTimer = null;
+    firstPing = null;
   }
 
   return {

@@ -76,7 +76,8 @@ export const useMatchStore = defineStore('match', () => {
   const opponentCards = computed(() => (opponentId.value ? (state.value?.handCounts[opponentId.value] ?? null) : null));
   const needsHand = computed(() => inMatch.value && phase.value === 'AGUARDANDO_COMPRA' && hand.value.length === 0);
 
-  function push(entry: Omit<TimelineEntry, 'id' | 'at'> & { at?: number }): void {
+  type NewEntry = TimelineEntry extends infer E ? (E extends TimelineEntry ? Omit<E, 'id' | 'at'> : never) : never;
+  function push(entry: NewEntry): void {
     timeline.value = [...timeline.value, { at: Date.now(), ...entry, id: nextId++ } as TimelineEntry].slice(-300);
   }
 
@@ -147,16 +148,18 @@ export const useMatchStore = defineStore('match', () => {
     }
     const prev = state.value;
     if (prev && e.eventSeq < prev.eventSeq) return; // late duplicate from another node
-    const known = Object.keys({ ...e.scores, ...e.handCounts }).find((id) => id !== player.playerId);
-    if (!opponentId.value && known) {
+    for (const p of e.players ?? []) rememberName(p.id, p.name);
+    const known = e.players?.find((p) => p.id !== player.playerId)?.id ?? Object.keys({ ...e.scores, ...e.handCounts }).find((id) => id !== player.playerId);
+    if (known && (!opponentId.value || !opponentName.value)) {
       opponentId.value = known;
       opponentName.value ??= names.value[known] ?? null;
       save();
     }
+    if (e.shadow !== undefined) shadow.value = e.shadow;
     // Failover: another host, a higher epoch, or the node's message says the match moved.
     const hostChanged = !!host.value && !!e.host && e.host !== host.value;
     const epochUp = e.epoch !== undefined && epoch.value !== null && e.epoch > epoch.value;
-    const saysMoved = MOVED.test(e.message ?? '') && (!prev || prev.eventSeq !== e.eventSeq);
+    const saysMoved = (e.lastEvent === 'FAILOVER' || MOVED.test(e.message ?? '')) && (!prev || prev.eventSeq !== e.eventSeq);
     if ((hostChanged || epochUp || saysMoved) && (!failover.value || failover.value.to !== e.host)) {
       failover.value = { from: host.value, to: e.host, message: e.message, at: Date.now() };
       push({ kind: 'failover', host: e.host, from: host.value, message: e.message });
@@ -167,12 +170,15 @@ export const useMatchStore = defineStore('match', () => {
       if (e.message) push({ kind: 'update', seq: e.eventSeq, message: e.message });
     }
     for (const t of e.table) rememberSeen(t.playerId, t.card);
-    if (prev && prev.table.length > e.table.length && prev.table.length >= 2) lastTrick.value = prev.table;
+    if (e.lastTrick !== undefined) lastTrick.value = e.lastTrick?.cards ?? null;
+    else if (prev && prev.table.length > e.table.length && prev.table.length >= 2) lastTrick.value = prev.table;
     else if (e.table.length >= 2) lastTrick.value = e.table;
     // The turn timer: the host's deadline when given, else 30 s from when the turn began here.
+    const startedAt = (e as { turnStartedAt?: unknown }).turnStartedAt;
     const turnChanged = !prev || prev.turn !== e.turn || prev.round !== e.round || prev.table.length !== e.table.length;
     if (e.phase !== 'JOGANDO' || !e.turn) turnDeadline.value = null;
     else if (typeof e.turnDeadline === 'number' && Math.abs(e.turnDeadline - Date.now()) < 5 * DEFAULT_TURN_MS) turnDeadline.value = e.turnDeadline;
+    else if (typeof startedAt === 'number' && Math.abs(startedAt - Date.now()) < 5 * DEFAULT_TURN_MS) turnDeadline.value = startedAt + DEFAULT_TURN_MS;
     else if (turnChanged) turnDeadline.value = Date.now() + DEFAULT_TURN_MS;
     if (playing.value && (e.turn !== player.playerId || turnChanged)) playing.value = null;
     state.value = e;
@@ -232,8 +238,9 @@ export const useMatchStore = defineStore('match', () => {
         break;
       case 'CHAT_RECEBIDO': {
         if (e.matchId && e.matchId !== matchId.value) break;
-        const mine = e.from === player.playerId || e.from === player.name;
-        const from = mine ? (player.name ?? e.from) : e.from === opponentId.value ? (opponentName.value ?? e.from) : (names.value[e.from] ?? e.from);
+        const mine = e.from === player.playerId;
+        if (e.fromName) rememberName(e.from, e.fromName);
+        const from = mine ? (player.name ?? e.fromName ?? e.from) : (e.fromName ?? (e.from === opponentId.value ? opponentName.value : null) ?? names.value[e.from] ?? e.from);
         push({ kind: 'chat', from, text: e.text, mine });
         break;
       }

@@ -23,6 +23,9 @@ export interface OutgoingTrade {
   toPlayerId: string;
   offerCardId: string;
   wantCardId: string;
+  /** Known once the node confirms the offer (TROCA_ENVIADA). */
+  offerCard?: Card;
+  wantCard?: Card;
   status: TradeStatus;
   reason?: string;
   at: number;
@@ -45,9 +48,13 @@ export const useTradesStore = defineStore('trades', () => {
       const r = await connection.request({ type: 'PROPOR_TROCA', toPlayerId, offerCardId, wantCardId });
       const t = mine();
       if (!t) return;
-      t.requestId = r.requestId ?? null;
+      t.requestId = ('requestId' in r ? r.requestId : undefined) ?? null;
       const id = (r as { tradeId?: unknown }).tradeId;
       if (typeof id === 'string') t.tradeId = id;
+      if (r.type === 'TROCA_ENVIADA') {
+        t.offerCard = r.offerCard;
+        t.wantCard = r.wantCard;
+      }
       if (r.type === 'TROCA_CONCLUIDA') t.status = 'done';
       else if (r.type === 'TROCA_RECUSADA') {
         t.status = 'declined';
@@ -74,6 +81,18 @@ export const useTradesStore = defineStore('trades', () => {
     } catch (err) {
       t.status = 'failed';
       t.reason = err instanceof CommandFailed ? err.code : (err as Error).message;
+      error.value = err instanceof CommandFailed ? `${err.code}: ${err.message}` : (err as Error).message;
+    }
+  }
+
+  /** Withdraws one of our own pending offers (RESPONDER_TROCA accept=false from the proposer). */
+  async function cancel(tradeId: string): Promise<void> {
+    const t = outgoing.value.find((x) => x.tradeId === tradeId);
+    if (!t || t.status !== 'pending') return;
+    error.value = null;
+    try {
+      await connection.request({ type: 'RESPONDER_TROCA', tradeId, accept: false });
+    } catch (err) {
       error.value = err instanceof CommandFailed ? `${err.code}: ${err.message}` : (err as Error).message;
     }
   }
@@ -120,5 +139,5 @@ export const useTradesStore = defineStore('trades', () => {
 
   connection.onEvent(handleEvent);
 
-  return { incoming, outgoing, pendingIncoming, error, propose, respond, handleEvent };
+  return { incoming, outgoing, pendingIncoming, error, propose, respond, cancel, handleEvent };
 });

@@ -8,12 +8,14 @@ import { applyMember } from './membership.ts';
 import { registerPlayer, setName } from './players.ts';
 import { buyPack } from './purchase.ts';
 import type { LedgerState } from './state.ts';
-import { trade } from './trade.ts';
+import { trade, tradeDecline, tradeOffer } from './trade.ts';
 
 /**
  * Applies one command, mutating `state` in place. Never throws on bad input: an invalid
  * command is `BAD_COMMAND` and changes nothing but `lastApplied`. Refusals (`ok: false`)
- * change nothing but `lastApplied` either.
+ * change nothing but `lastApplied` either — with one exception: accepting a trade offer
+ * whose cards changed hands or got locked refuses the TRADE and closes the offer as
+ * `refused` (so it does not stay pending forever; see trade.ts).
  *
  * An index below `lastApplied` is refused with `STALE_INDEX` and changes nothing at all:
  * re-applying old entries after a restart is the classic double-apply bug (etcd 3.5).
@@ -49,6 +51,10 @@ function dispatch(state: LedgerState, cmd: LedgerCommand, ctx: ApplyContext): Le
       return buyPack(state, cmd, ctx);
     case 'TRADE':
       return trade(state, cmd, ctx);
+    case 'TRADE_OFFER':
+      return tradeOffer(state, cmd, ctx);
+    case 'TRADE_DECLINE':
+      return tradeDecline(state, cmd, ctx);
     case 'MATCH_CREATED':
       return matchCreated(state, cmd, ctx);
     case 'MATCH_HAND':

@@ -35,7 +35,23 @@ export const tradeSchema = z.object({
   toPlayerId: id,
   offerCardId: id,
   wantCardId: id,
+  /**
+   * Who accepts. Required when `tradeId` names a TRADE_OFFER (it must be the offer's
+   * recipient); ignored by a direct trade (no offer).
+   */
+  byPlayerId: id.optional(),
 });
+/** A proposal: `from` offers `offerCardId` for `to`'s `wantCardId`; accepted by TRADE, closed by TRADE_DECLINE. */
+export const tradeOfferSchema = z.object({
+  type: z.literal('TRADE_OFFER'),
+  tradeId: id,
+  fromPlayerId: id,
+  toPlayerId: id,
+  offerCardId: id,
+  wantCardId: id,
+});
+/** The recipient declines, or the proposer cancels, a pending offer. */
+export const tradeDeclineSchema = z.object({ type: z.literal('TRADE_DECLINE'), tradeId: id, byPlayerId: id });
 export const matchCreatedSchema = z.object({
   type: z.literal('MATCH_CREATED'),
   matchId: id,
@@ -90,6 +106,8 @@ export const ledgerCommandSchema = z.discriminatedUnion('type', [
   setNameSchema,
   buyPackSchema,
   tradeSchema,
+  tradeOfferSchema,
+  tradeDeclineSchema,
   matchCreatedSchema,
   matchHandSchema,
   matchFailoverSchema,
@@ -124,7 +142,11 @@ export type LedgerErrorCode =
   | 'HAND_ALREADY_SET'
   | 'BAD_HAND'
   | 'STALE_EPOCH'
-  | 'UNKNOWN_MEMBER';
+  | 'UNKNOWN_MEMBER'
+  | 'UNKNOWN_TRADE'
+  | 'NOT_TRADE_PARTY'
+  | 'TRADE_CLOSED'
+  | 'TOO_MANY_OFFERS';
 
 export interface LedgerError {
   ok: false;
@@ -140,6 +162,30 @@ export interface Member {
 }
 
 export type MatchStatus = 'active' | 'finished';
+
+/** `pending` offers await the recipient; the others are final. */
+export type TradeStatus = 'pending' | 'done' | 'declined' | 'refused';
+
+/** Why a trade closed without a swap. */
+export type TradeCloseReason = 'DECLINED' | 'CANCELLED' | 'CARD_NOT_OWNED' | 'CARD_IN_MATCH';
+
+export interface TradeView {
+  tradeId: string;
+  fromPlayerId: string;
+  toPlayerId: string;
+  offerCard: Card;
+  wantCard: Card;
+  status: TradeStatus;
+  /**
+   * Set when closed without a swap: `DECLINED` (by the recipient), `CANCELLED` (by the
+   * proposer), or the code that refused the accept (`CARD_NOT_OWNED`, `CARD_IN_MATCH`).
+   */
+  reason: TradeCloseReason | null;
+  /** Log index of the TRADE_OFFER (of the TRADE, for a direct trade). */
+  createdAt: number;
+  /** Log index that closed it (null while pending). */
+  closedAt: number | null;
+}
 
 export interface MatchResultView {
   winnerId: string | null;
@@ -169,6 +215,8 @@ export interface OkPayloads {
   SET_NAME: { playerId: string; name: string };
   BUY_PACK: { cards: Card[]; remaining: number };
   TRADE: { tradeId: string; fromPlayerId: string; toPlayerId: string; offerCard: Card; wantCard: Card };
+  TRADE_OFFER: { tradeId: string; fromPlayerId: string; toPlayerId: string; offerCard: Card; wantCard: Card };
+  TRADE_DECLINE: { tradeId: string; fromPlayerId: string; toPlayerId: string; reason: 'DECLINED' | 'CANCELLED' };
   MATCH_CREATED: { match: MatchView };
   MATCH_HAND: { matchId: string; playerId: string; cards: Card[] };
   MATCH_FAILOVER: { match: MatchView };

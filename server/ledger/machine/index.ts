@@ -18,6 +18,8 @@ export {
   cardById,
   ownerOf,
   lockedBy,
+  getTrade,
+  pendingTradesFor,
   type StockStatus,
   type PlayerView,
   type LeaderboardRow,
@@ -38,6 +40,10 @@ export {
   type MatchView,
   type MatchResultView,
   type MatchStatus,
+  type TradeStatus,
+  type TradeCloseReason,
+  type TradeView,
 } from './commands.ts';
+export { tradeOfferProblem, MAX_PENDING_OFFERS } from './trade.ts';
 export { CATALOG_VERSION, MAX_STOCK_SCALE, cardPrefix } from './stock.ts';
 export { rarityForRoll, availableRarity } from './draw.ts';

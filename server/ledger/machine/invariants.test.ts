@@ -60,6 +60,36 @@ describe('checkInvariants', () => {
     expect(out).toMatch(/points at null/);
   });
 
+  it('catches offers that disagree with trades or the pending index', () => {
+    const withOffers = () => {
+      const h = new Harness();
+      h.register('a');
+      h.register('b');
+      const ca = h.buy('a', 'r1').cards.map((c) => c.id);
+      const cb = h.buy('b', 'r2').cards.map((c) => c.id);
+      h.apply({ type: 'TRADE_OFFER', tradeId: 'p', fromPlayerId: 'a', toPlayerId: 'b', offerCardId: ca[0], wantCardId: cb[0] });
+      h.apply({ type: 'TRADE_OFFER', tradeId: 'd', fromPlayerId: 'a', toPlayerId: 'b', offerCardId: ca[1], wantCardId: cb[1] });
+      h.apply({ type: 'TRADE_DECLINE', tradeId: 'd', byPlayerId: 'b' });
+      expect(checkInvariants(h.state)).toEqual([]);
+      return h;
+    };
+    let h = withOffers();
+    h.state.offers.get('p')!.status = 'done';
+    expect(checkInvariants(h.state).join('\n')).toMatch(/done offer p has no matching trade record/);
+    h = withOffers();
+    h.state.pendingOffers.get('b')!.delete('p');
+    expect(checkInvariants(h.state).join('\n')).toMatch(/missing from the pending index/);
+    h = withOffers();
+    h.state.pendingOffers.get('a')!.add('d');
+    expect(checkInvariants(h.state).join('\n')).toMatch(/lists d under a wrongly/);
+    h = withOffers();
+    h.state.offers.get('d')!.reason = 'CARD_IN_MATCH';
+    expect(checkInvariants(h.state).join('\n')).toMatch(/declined offer d has reason CARD_IN_MATCH/);
+    h = withOffers();
+    h.state.offers.get('p')!.createdAt = h.index + 5;
+    expect(checkInvariants(h.state).join('\n')).toMatch(/created at/);
+  });
+
   it('catches stats that do not add up', () => {
     const h = busy();
     h.state.players.get('a')!.wins = 3;

@@ -14,6 +14,7 @@ export function checkInvariants(state: LedgerState): string[] {
   checkCards(state, report);
   checkPurchases(state, report);
   checkMatches(state, report);
+  checkOffers(state, report);
   if (state.lastApplied < 0 || !Number.isSafeInteger(state.lastApplied)) report(`lastApplied ${state.lastApplied} is invalid`);
   return out;
 }
@@ -126,4 +127,51 @@ function checkMatches(state: LedgerState, report: Report): void {
   if (pw !== wins || pl !== wins || pd !== draws) {
     report(`player stats (W${pw}/L${pl}/D${pd}) disagree with finished matches (W${wins}/L${wins}/D${draws})`);
   }
+}
+
+/**
+ * Offers are well-formed and agree with the trades and the derived pending index: pending
+ * ones are open and indexed under both parties; `done` ones have the matching trade;
+ * declined / refused ones carry a fitting reason; nothing is dated after lastApplied.
+ */
+function checkOffers(state: LedgerState, report: Report): void {
+  let indexed = 0;
+  for (const o of state.offers.values()) {
+    const where = `offer ${o.tradeId}`;
+    for (const p of [o.fromPlayerId, o.toPlayerId]) if (!state.players.has(p)) report(`${where} names unknown player ${p}`);
+    if (o.fromPlayerId === o.toPlayerId) report(`${where} is between ${o.fromPlayerId} and itself`);
+    for (const c of [o.offerCard, o.wantCard]) if (!(c >= 0 && c < state.catalog.total)) report(`${where} names card index ${c} outside the catalogue`);
+    if (o.createdAt > state.lastApplied) report(`${where} created at ${o.createdAt} > lastApplied ${state.lastApplied}`);
+    const pending = (p: string) => state.pendingOffers.get(p)?.has(o.tradeId) ?? false;
+    if (o.status === 'pending') {
+      indexed += 2;
+      if (o.reason !== null || o.closedAt !== null) report(`pending ${where} has a reason or close index`);
+      if (!pending(o.fromPlayerId) || !pending(o.toPlayerId)) report(`pending ${where} is missing from the pending index`);
+      if (state.trades.has(o.tradeId)) report(`pending ${where} already has a trade record`);
+      continue;
+    }
+    if (pending(o.fromPlayerId) || pending(o.toPlayerId)) report(`${o.status} ${where} is still in the pending index`);
+    if (o.closedAt === null || o.closedAt < o.createdAt || o.closedAt > state.lastApplied) report(`${o.status} ${where} has close index ${o.closedAt}`);
+    const t = state.trades.get(o.tradeId);
+    if (o.status === 'done') {
+      if (o.reason !== null) report(`done ${where} has reason ${o.reason}`);
+      if (!t || t.fromPlayerId !== o.fromPlayerId || t.toPlayerId !== o.toPlayerId || t.offerCard !== o.offerCard || t.wantCard !== o.wantCard) {
+        report(`done ${where} has no matching trade record`);
+      }
+      continue;
+    }
+    if (t) report(`${o.status} ${where} has a trade record`);
+    const fits = o.status === 'declined' ? o.reason === 'DECLINED' || o.reason === 'CANCELLED' : o.reason === 'CARD_NOT_OWNED' || o.reason === 'CARD_IN_MATCH';
+    if (!fits) report(`${o.status} ${where} has reason ${o.reason}`);
+  }
+  let entries = 0;
+  for (const [p, ids] of state.pendingOffers) {
+    if (ids.size === 0) report(`pending index holds an empty set for ${p}`);
+    for (const id of ids) {
+      entries++;
+      const o = state.offers.get(id);
+      if (!o || o.status !== 'pending' || (o.fromPlayerId !== p && o.toPlayerId !== p)) report(`pending index lists ${id} under ${p} wrongly`);
+    }
+  }
+  if (entries !== indexed) report(`pending index has ${entries} entries, pending offers need ${indexed}`);
 }

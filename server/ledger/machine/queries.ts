@@ -1,8 +1,8 @@
 // Read-only views for the node. They return fresh plain objects, never internal records,
 // so a caller cannot mutate replicated state by accident.
 import { RARITIES, type Card, type Rarity } from '../../../protocol/cards.ts';
-import type { MatchView, Member } from './commands.ts';
-import { remainingCount, type LedgerState, type MatchRecord } from './state.ts';
+import type { MatchView, Member, TradeView } from './commands.ts';
+import { remainingCount, type LedgerState, type MatchRecord, type OfferRecord } from './state.ts';
 import { cardAt, cardIndexOf } from './stock.ts';
 
 export interface StockStatus {
@@ -153,6 +153,57 @@ export function ownerOf(state: LedgerState, cardId: string): string | null {
 export function lockedBy(state: LedgerState, cardId: string): string | null {
   const i = cardIndexOf(state.catalog, cardId);
   return i < 0 ? null : (state.locked.get(i) ?? null);
+}
+
+/**
+ * A trade by id: an offer (any status) or a direct TRADE (status `done`, created and
+ * closed at its own index). Null when the id was never used.
+ */
+export function getTrade(state: LedgerState, tradeId: string): TradeView | null {
+  const o = state.offers.get(tradeId);
+  if (o) return offerView(state, o);
+  const t = state.trades.get(tradeId);
+  if (!t) return null;
+  return {
+    tradeId: t.tradeId,
+    fromPlayerId: t.fromPlayerId,
+    toPlayerId: t.toPlayerId,
+    offerCard: cardAt(state.catalog, t.offerCard),
+    wantCard: cardAt(state.catalog, t.wantCard),
+    status: 'done',
+    reason: null,
+    createdAt: t.index,
+    closedAt: t.index,
+  };
+}
+
+/**
+ * Pending offers the player is a party of, either side (filter on `toPlayerId` for the
+ * ones awaiting its answer), oldest first.
+ */
+export function pendingTradesFor(state: LedgerState, playerId: string): TradeView[] {
+  const ids = state.pendingOffers.get(playerId);
+  if (!ids) return [];
+  const out: TradeView[] = [];
+  for (const id of ids) {
+    const o = state.offers.get(id);
+    if (o) out.push(offerView(state, o));
+  }
+  return out.sort((a, b) => a.createdAt - b.createdAt);
+}
+
+function offerView(state: LedgerState, o: OfferRecord): TradeView {
+  return {
+    tradeId: o.tradeId,
+    fromPlayerId: o.fromPlayerId,
+    toPlayerId: o.toPlayerId,
+    offerCard: cardAt(state.catalog, o.offerCard),
+    wantCard: cardAt(state.catalog, o.wantCard),
+    status: o.status,
+    reason: o.reason,
+    createdAt: o.createdAt,
+    closedAt: o.closedAt,
+  };
 }
 
 export function members(state: LedgerState): Member[] {

@@ -14,6 +14,14 @@ function busy(): Harness {
   const ca = collectionOf(h.state, 'a').map((c) => c.id);
   const cb = collectionOf(h.state, 'b').map((c) => c.id);
   h.apply({ type: 'TRADE', tradeId: 't1', fromPlayerId: 'a', toPlayerId: 'b', offerCardId: ca[0], wantCardId: cb[0] });
+  // Offers: one pending, one accepted, one declined.
+  const offer = (tradeId: string, offerCardId: string, wantCardId: string) =>
+    h.apply({ type: 'TRADE_OFFER', tradeId, fromPlayerId: 'b', toPlayerId: 'a', offerCardId, wantCardId });
+  offer('o-pending', cb[1], ca[6]);
+  offer('o-done', cb[2], ca[7]);
+  h.apply({ type: 'TRADE', tradeId: 'o-done', fromPlayerId: 'b', toPlayerId: 'a', offerCardId: cb[2], wantCardId: ca[7], byPlayerId: 'a' });
+  offer('o-declined', cb[3], ca[8]);
+  h.apply({ type: 'TRADE_DECLINE', tradeId: 'o-declined', byPlayerId: 'a' });
   h.createMatch('m1', 'a', 'b');
   h.apply({ type: 'MATCH_HAND', matchId: 'm1', playerId: 'a', cardIds: ca.slice(1, 6) });
   h.apply({ type: 'MATCH_CREATED', matchId: 'm0', players: ['c', 'x-missing'], host: 'n1', shadow: null, seed: 's' }); // refused
@@ -48,6 +56,9 @@ describe('snapshots', () => {
     expect(leaderboard(copy, 5)).toEqual(leaderboard(h.state, 5));
     expect(copy.locked).toEqual(h.state.locked);
     expect(copy.owner).toEqual(h.state.owner);
+    expect(copy.offers).toEqual(h.state.offers);
+    expect(copy.pendingOffers).toEqual(h.state.pendingOffers);
+    expect([...copy.offers.values()].map((o) => o.status)).toEqual(['pending', 'done', 'declined']);
   });
 
   it('a restored replica keeps agreeing with one that never stopped', () => {
@@ -73,6 +84,12 @@ describe('snapshots', () => {
     a.apply({ type: 'SET_NAME', playerId: 'c', name: 'c' }); // same name: only lastApplied moves
     b.apply({ type: 'SET_NAME', playerId: 'c', name: 'Outro' });
     expect(ledgerDigest(a.state)).not.toBe(ledgerDigest(b.state));
+    // An offer's status alone changes the digest.
+    const c = busy();
+    const d = busy();
+    c.apply({ type: 'TRADE_DECLINE', tradeId: 'o-pending', byPlayerId: 'a' });
+    d.apply({ type: 'TRADE_DECLINE', tradeId: 'o-pending', byPlayerId: 'b' });
+    expect(ledgerDigest(c.state)).not.toBe(ledgerDigest(d.state));
   });
 
   it('refuses malformed or inconsistent snapshots with a clear error', () => {

@@ -7,9 +7,11 @@ import { checkInvariants } from './invariants.ts';
 import { decodeInts, encodeInts } from './intcodec.ts';
 import { hashHex } from './rng.ts';
 import { createLedger, type LedgerState, type MatchRecord } from './state.ts';
+import { indexPending } from './trade.ts';
 import { CATALOG_VERSION } from './stock.ts';
 
-export const SNAPSHOT_VERSION = 1;
+/** 2 added `offers`; version 1 snapshots (no offers) still load. */
+export const SNAPSHOT_VERSION = 2;
 
 const str = z.string();
 const nat = z.int().min(0);
@@ -17,7 +19,7 @@ const intList = z.string().regex(/^[0-9,-]*$/);
 const memberSchema = z.object({ id: str, address: str, mqttPort: nat, voter: z.boolean() });
 
 const snapshotSchema = z.object({
-  v: z.literal(SNAPSHOT_VERSION),
+  v: z.union([z.literal(1), z.literal(SNAPSHOT_VERSION)]),
   catalogVersion: z.literal(CATALOG_VERSION),
   clusterId: str.min(1),
   stockScale: z.int().min(1),
@@ -32,6 +34,22 @@ const snapshotSchema = z.object({
   purchases: z.array(z.tuple([str, str, nat, nat, str.nullable(), z.array(nat)])),
   /** [tradeId, fromPlayerId, toPlayerId, offerCard, wantCard, index] */
   trades: z.array(z.tuple([str, str, str, nat, nat, nat])),
+  /** [tradeId, fromPlayerId, toPlayerId, offerCard, wantCard, status, reason, createdAt, closedAt] */
+  offers: z
+    .array(
+      z.tuple([
+        str,
+        str,
+        str,
+        nat,
+        nat,
+        z.enum(['pending', 'done', 'declined', 'refused']),
+        z.enum(['DECLINED', 'CANCELLED', 'CARD_NOT_OWNED', 'CARD_IN_MATCH']).nullable(),
+        nat,
+        nat.nullable(),
+      ]),
+    )
+    .default([]),
   matches: z.array(
     z.object({
       matchId: str,
@@ -80,6 +98,7 @@ export function serializeLedger(state: LedgerState): LedgerSnapshot {
     ]),
     purchases: [...state.purchases.values()].map((p) => [p.requestId, p.playerId, p.index, p.remaining, p.matchId, [...p.cards]]),
     trades: [...state.trades.values()].map((t) => [t.tradeId, t.fromPlayerId, t.toPlayerId, t.offerCard, t.wantCard, t.index]),
+    offers: [...state.offers.values()].map((o) => [o.tradeId, o.fromPlayerId, o.toPlayerId, o.offerCard, o.wantCard, o.status, o.reason, o.createdAt, o.closedAt]),
     matches: [...state.matches.values()].map((m) => ({
       matchId: m.matchId,
       players: [m.players[0], m.players[1]],
@@ -122,6 +141,11 @@ export function deserializeLedger(json: unknown): LedgerState {
   }
   for (const [tradeId, fromPlayerId, toPlayerId, offerCard, wantCard, index] of s.trades) {
     state.trades.set(tradeId, { tradeId, fromPlayerId, toPlayerId, offerCard, wantCard, index });
+  }
+  for (const [tradeId, fromPlayerId, toPlayerId, offerCard, wantCard, status, reason, createdAt, closedAt] of s.offers) {
+    const rec = { tradeId, fromPlayerId, toPlayerId, offerCard, wantCard, status, reason, createdAt, closedAt };
+    state.offers.set(tradeId, rec);
+    if (status === 'pending') indexPending(state, rec);
   }
   for (const m of s.matches) {
     const rec: MatchRecord = { ...m, players: [m.players[0], m.players[1]], hands: [m.hands[0], m.hands[1]] };

@@ -2,7 +2,7 @@
 // `locked` are indexes derived from players and matches, kept in step by every command
 // and rebuilt when a snapshot is loaded.
 import { RARITIES, type Rarity } from '../../../protocol/cards.ts';
-import type { Member, MatchStatus } from './commands.ts';
+import type { Member, MatchStatus, TradeCloseReason, TradeStatus } from './commands.ts';
 import { buildCatalog, initialStock, type Catalog } from './stock.ts';
 
 export interface PlayerRecord {
@@ -38,6 +38,19 @@ export interface TradeRecord {
   index: number;
 }
 
+/** A TRADE_OFFER and what became of it. A `done` offer also has a TradeRecord. */
+export interface OfferRecord {
+  tradeId: string;
+  fromPlayerId: string;
+  toPlayerId: string;
+  offerCard: number;
+  wantCard: number;
+  status: TradeStatus;
+  reason: TradeCloseReason | null;
+  createdAt: number;
+  closedAt: number | null;
+}
+
 export interface MatchRecord {
   matchId: string;
   players: [string, string];
@@ -62,7 +75,10 @@ export interface LedgerState {
   sold: number;
   players: Map<string, PlayerRecord>;
   purchases: Map<string, PurchaseRecord>;
+  /** Completed swaps (direct TRADEs and accepted offers), by tradeId. */
   trades: Map<string, TradeRecord>;
+  /** Every TRADE_OFFER ever made, pending or closed, by tradeId. */
+  offers: Map<string, OfferRecord>;
   matches: Map<string, MatchRecord>;
   members: Map<string, Member>;
   lastApplied: number;
@@ -71,6 +87,8 @@ export interface LedgerState {
   owner: (string | null)[];
   /** Derived: card index → matchId of the unfinished match whose hand holds it. */
   locked: Map<number, string>;
+  /** Derived: playerId → tradeIds of pending offers it is a party of (either side). */
+  pendingOffers: Map<string, Set<string>>;
 }
 
 export interface LedgerConfig {
@@ -92,12 +110,14 @@ export function createLedger(config: LedgerConfig): LedgerState {
     players: new Map(),
     purchases: new Map(),
     trades: new Map(),
+    offers: new Map(),
     matches: new Map(),
     members,
     lastApplied: 0,
     lastAppliedTerm: 0,
     owner: new Array<string | null>(catalog.total).fill(null),
     locked: new Map(),
+    pendingOffers: new Map(),
   };
 }
 

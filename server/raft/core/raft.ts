@@ -57,6 +57,12 @@ export interface RaftOptions {
   maxInflight?: number;
   /** Most committed entries in one Ready. Default 8192. */
   maxCommittedPerReady?: number;
+  /**
+   * Flow control: propose() refuses while this many entries are uncommitted, so a leader
+   * that cannot reach a majority (or replicates slower than clients write) does not grow
+   * its log without bound. Default 10,000.
+   */
+  maxUncommittedEntries?: number;
 }
 
 export interface Proposed {
@@ -114,6 +120,7 @@ export class RaftCore {
   private readonly maxEntries: number;
   private readonly maxInflight: number;
   private readonly maxCommitted: number;
+  private readonly maxUncommitted: number;
 
   /** Messages produced since the last ready(). */
   private msgs: RaftMessage[] = [];
@@ -132,6 +139,7 @@ export class RaftCore {
     this.maxEntries = Math.max(1, o.maxEntriesPerAppend ?? 512);
     this.maxInflight = Math.max(1, o.maxInflight ?? 32);
     this.maxCommitted = Math.max(1, o.maxCommittedPerReady ?? 8192);
+    this.maxUncommitted = Math.max(1, o.maxUncommittedEntries ?? 10_000);
 
     if (o.snapshot) {
       this.log.loadSnapshot(o.snapshot);
@@ -199,9 +207,13 @@ export class RaftCore {
     }
   }
 
-  /** Append a client command; null unless leader. */
+  /**
+   * Append a client command. Null when not leader, or when the leader's backlog of
+   * uncommitted entries is full (status().role tells which; retry later or elsewhere).
+   */
   propose(data: unknown): Proposed | null {
     if (this.state !== 'leader') return null;
+    if (this.log.lastIndex() - this.log.committed >= this.maxUncommitted) return null;
     return this.appendLocal('command', data);
   }
 

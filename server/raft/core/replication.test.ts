@@ -283,3 +283,16 @@ describe('snapshots (§7)', () => {
     expect(() => new RaftCore({ id: 'a', peers: ['a'], random: () => 0, ...disk.restoreOptions() })).toThrow(/lost entries/);
   });
 });
+
+describe('flow control', () => {
+  it('a leader refuses proposals while its uncommitted backlog is full', () => {
+    const net = new TestNet(['a', 'b', 'c'], { maxUncommittedEntries: 3 });
+    const a = net.elect('a');
+    net.isolate('a');
+    expect([1, 2, 3, 4].map((i) => a.propose(i) !== null)).toEqual([true, true, true, false]);
+    expect(a.status().role).toBe('leader');
+    net.heal();
+    net.stabilize();
+    expect(a.propose(5)).not.toBeNull();
+  });
+});

@@ -1,0 +1,202 @@
+// Shared pieces of the cluster benchmarks: a real 3-peer cluster started through the CLI
+// (test/support/peer.ts), players registered over MQTT, and a lean keep-alive HTTP client
+// for the buyers (the benchmark shares the machine's two cores with the three nodes, so
+// its own per-request CPU is kept small: node:http, one pre-signed JWT, no fetch/undici).
+import http from 'node:http';
+import { TestCluster, waitFor, type Peer } from '../test/support/peer.ts';
+import { TestPlayer } from '../test/support/player.ts';
+import { getJson, peerToken } from '../test/support/http.ts';
+
+export const log = (msg: string, extra?: Record<string, unknown>): void => {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 23)}] ${msg}${extra ? ' ' + JSON.stringify(extra) : ''}\n`);
+};
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Nearest-rank percentile of an ascending array. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * p) - 1))];
+}
+
+export const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+export interface Reply {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** Keep-alive JSON client for one benchmark process, authenticated as a tool holding the secret. */
+export class BenchClient {
+  private token = '';
+  private tokenAt = 0;
+  private refreshing: Promise<void> | null = null;
+  private readonly agent: http.Agent;
+
+  constructor(
+    private readonly secretFile: string,
+    readonly clusterId: string,
+    maxSockets = 256,
+  ) {
+    this.agent = new http.Agent({ keepAlive: true, maxSockets, keepAliveMsecs: 1000 });
+  }
+
+  /** Tokens live 60 s (DESIGN §3): sign one, refresh every 30 s. */
+  async auth(): Promise<string> {
+    if (!this.token || Date.now() - this.tokenAt > 30_000) {
+      this.refreshing ??= peerToken(this.secretFile, this.clusterId, 'bench').then((t) => {
+        this.token = t;
+        this.tokenAt = Date.now();
+        this.refreshing = null;
+      });
+      await this.refreshing;
+    }
+    return this.token;
+  }
+
+  async request(peer: Peer, method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 10_000): Promise<Reply> {
+    const token = await this.auth();
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers: Record<string, string | number> = { authorization: `Bearer ${token}` };
+    if (payload) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = payload.length;
+    }
+    return new Promise<Reply>((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port: peer.opts.httpPort, path, method, headers, agent: this.agent },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', (e) => {
+            clearTimeout(timer);
+            reject(e);
+          });
+          res.on('end', () => {
+            clearTimeout(timer);
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: Record<string, unknown>;
+            try {
+              parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+            } catch {
+              parsed = { error: 'BAD_RESPONSE', message: text.slice(0, 200) };
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed });
+          });
+        },
+      );
+      const timer = setTimeout(() => req.destroy(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+      req.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      req.end(payload);
+    });
+  }
+
+  buy(peer: Peer, requestId: string, playerId: string, timeoutMs = 10_000): Promise<Reply> {
+    return this.request(peer, 'POST', '/estoque/comprar_pacote', { requestId, playerId }, timeoutMs);
+  }
+
+  async status(peer: Peer, timeoutMs = 2000): Promise<{ leader: string | null; term: number; commitIndex: number; sold: number; total: number }> {
+    const r = await this.request(peer, 'GET', '/estoque/status', undefined, timeoutMs);
+    if (r.status !== 200) throw new Error(`${peer.id}: status ${r.status}`);
+    return r.body as { leader: string | null; term: number; commitIndex: number; sold: number; total: number };
+  }
+
+  async digest(peer: Peer, timeoutMs = 5000): Promise<{ digest: string; lastApplied: number; violations: string[] }> {
+    const r = await this.request(peer, 'GET', '/ledger/digest', undefined, timeoutMs);
+    if (r.status !== 200) throw new Error(`${peer.id}: digest ${r.status}`);
+    return r.body as { digest: string; lastApplied: number; violations: string[] };
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+export interface BenchCluster {
+  cluster: TestCluster;
+  client: BenchClient;
+  players: string[];
+}
+
+/**
+ * Starts 3 peers through the CLI (p1 bootstraps, the others join), waits for a leader and
+ * for every peer to know it, then registers `players` players by MQTT CONNECT (trust on
+ * first use, DESIGN §4), spread over the peers.
+ */
+export async function startBenchCluster(opts: { stockScale: number; players: number; extraArgs?: string[]; env?: Record<string, string> }): Promise<BenchCluster> {
+  const t0 = performance.now();
+  const cluster = await TestCluster.start(3, ['--stock-scale', String(opts.stockScale), ...(opts.extraArgs ?? [])], {
+    TRINCA_LOG_LEVEL: process.env.TRINCA_LOG_LEVEL ?? 'warn',
+    ...opts.env,
+  });
+  try {
+    const clusterId = (await getJson<{ clusterId: string }>(`${cluster.peers[0].url}/health`)).body.clusterId;
+    const client = new BenchClient(cluster.secretFile, clusterId);
+    await waitForStableLeader(cluster, client, 20_000);
+    const players: string[] = [];
+    const batch = 8;
+    for (let i = 0; i < opts.players; i += batch) {
+      const group = Array.from({ length: Math.min(batch, opts.players - i) }, (_, k) => i + k);
+      await Promise.all(
+        group.map(async (k) => {
+          const p = TestPlayer.fresh();
+          await p.connect(cluster.peers[k % cluster.peers.length].mqttUrl);
+          await p.close();
+          players[k] = p.playerId;
+        }),
+      );
+    }
+    // Every peer must have applied the registrations before a purchase names them.
+    await waitForConvergence(cluster, client, 20_000);
+    log('cluster ready', { ms: Math.round(performance.now() - t0), peers: cluster.peers.map((p) => p.url), players: players.length });
+    return { cluster, client, players };
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+}
+
+/** Every live peer in `peers` names the same leader (which is one of them); returns it. */
+export async function waitForStableLeader(cluster: TestCluster, client: BenchClient, timeoutMs: number, peers: Peer[] = cluster.peers): Promise<Peer> {
+  return waitFor(
+    'a leader known to every peer',
+    async () => {
+      const st = await Promise.all(peers.map((p) => client.status(p, 1000)));
+      const leader = st[0].leader;
+      if (!leader || !st.every((s) => s.leader === leader && s.term === st[0].term)) return null;
+      return peers.find((p) => p.id === leader) ?? null;
+    },
+    timeoutMs,
+    50,
+  );
+}
+
+/** All peers applied the same ledger (same digest, no invariant violations). */
+export async function waitForConvergence(cluster: TestCluster, client: BenchClient, timeoutMs: number): Promise<string> {
+  return waitFor(
+    'all peers applied the same ledger',
+    async () => {
+      const ds = await Promise.all(cluster.peers.map((p) => client.digest(p)));
+      for (const d of ds) if (d.violations.length > 0) throw new Error(`ledger invariant violated: ${d.violations[0]}`);
+      return ds.every((d) => d.digest === ds[0].digest) ? ds[0].digest : null;
+    },
+    timeoutMs,
+    100,
+  );
+}
+
+/** Runs `main`, prints nothing else on stdout, and always tears the cluster down. */
+export function installSignalCleanup(cleanup: () => Promise<void>): void {
+  let done = false;
+  const once = async (code: number) => {
+    if (done) return;
+    done = true;
+    await cleanup().catch(() => undefined);
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void once(130));
+  process.once('SIGTERM', () => void once(143));
+}

@@ -1,0 +1,184 @@
+// Electron main process: a thin shell over the node. It starts the embedded peer
+// (server/node.ts `startNode`, unchanged) with its data under userData, holds a single-instance
+// lock, shows the node's own UI in a locked-down window, and stops the node cleanly on quit.
+//
+// Security (Electron checklist): context isolation, sandbox, no node integration, a strict CSP
+// header, navigation / new windows / webviews / permission requests denied, every IPC sender
+// checked (main window, top frame, node origin) and every IPC argument validated.
+import { app, BrowserWindow, dialog, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron';
+import path from 'node:path';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { NodeHost } from './node-host.ts';
+import { IPC, MAX_INVITE_LENGTH, type DesktopNodeInfo, type DesktopResult } from './api.ts';
+import { CONTENT_SECURITY_POLICY, isAllowedNavigation, isAllowedPermission, isTrustedSender, originOf } from './security.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+// Tests and portable installs may put the data elsewhere (before the lock: it is per userData).
+if (process.env.TRINCA_USER_DATA) app.setPath('userData', path.resolve(process.env.TRINCA_USER_DATA));
+
+app.enableSandbox();
+
+let mainWindow: BrowserWindow | null = null;
+let nodeOrigin: string | null = null;
+let host: NodeHost | null = null;
+let quitState: 'running' | 'stopping' | 'stopped' = 'running';
+
+function uiDir(): string | undefined {
+  const dir = path.join(app.getAppPath(), 'renderer', 'dist');
+  return fs.existsSync(path.join(dir, 'index.html')) ? dir : undefined;
+}
+
+function fail(message: string): never {
+  dialog.showErrorBox('Trinca', message);
+  process.stderr.write(`trinca: ${message}\n`);
+  app.exit(1);
+  throw new Error(message);
+}
+
+function createWindow(url: string): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1280,
+    height: 820,
+    minWidth: 1024,
+    minHeight: 700,
+    show: false,
+    title: 'Trinca',
+    backgroundColor: '#10141f',
+    autoHideMenuBar: true,
+    webPreferences: {
+      preload: path.join(here, '../preload/index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
+      safeDialogs: true,
+    },
+  });
+  win.once('ready-to-show', () => win.show());
+  win.on('closed', () => {
+    if (mainWindow === win) mainWindow = null;
+  });
+  void win.loadURL(url);
+  return win;
+}
+
+function lockDownSession(): void {
+  const ses = session.defaultSession;
+  ses.webRequest.onHeadersReceived((details, callback) => {
+    const headers = { ...details.responseHeaders };
+    if (isAllowedNavigation(details.url, nodeOrigin)) {
+      headers['Content-Security-Policy'] = [CONTENT_SECURITY_POLICY];
+      headers['X-Content-Type-Options'] = ['nosniff'];
+    }
+    callback({ responseHeaders: headers });
+  });
+  ses.setPermissionRequestHandler((wc, permission, callback) => callback(isAllowedPermission(permission, wc.getURL(), nodeOrigin)));
+  ses.setPermissionCheckHandler((_wc, permission, requestingOrigin) => isAllowedPermission(permission, requestingOrigin, nodeOrigin));
+}
+
+app.on('web-contents-created', (_e, contents) => {
+  contents.on('will-navigate', (event, url) => {
+    if (!isAllowedNavigation(url, nodeOrigin)) event.preventDefault();
+  });
+  contents.on('will-redirect', (event, url) => {
+    if (!isAllowedNavigation(url, nodeOrigin)) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+});
+
+function trusted(e: IpcMainInvokeEvent): boolean {
+  const frame = e.senderFrame;
+  return isTrustedSender(
+    { frameUrl: frame?.url ?? null, isMainFrame: !!frame && frame === e.sender.mainFrame, fromMainWindow: !!mainWindow && e.sender === mainWindow.webContents },
+    nodeOrigin,
+  );
+}
+
+function handle<A extends unknown[], R>(channel: string, fn: (...args: A) => Promise<R>): void {
+  ipcMain.handle(channel, (e, ...args: unknown[]) => {
+    if (!trusted(e)) throw new Error('refused: untrusted sender');
+    return fn(...(args as A));
+  });
+}
+
+function registerIpc(): void {
+  handle(IPC.nodeInfo, async (): Promise<DesktopNodeInfo> => ({ ...host!.info(), appVersion: app.getVersion() }));
+  handle(IPC.createInvite, async (): Promise<DesktopResult<string>> => {
+    try {
+      return { ok: true, value: await host!.createInvite() };
+    } catch (err) {
+      return { ok: false, error: (err as Error).message };
+    }
+  });
+  handle(IPC.joinCluster, async (code: unknown): Promise<DesktopResult<null>> => {
+    if (typeof code !== 'string' || code.length === 0 || code.length > MAX_INVITE_LENGTH) return { ok: false, error: 'invalid invite code' };
+    try {
+      await host!.join(code);
+      nodeOrigin = originOf(host!.uiUrl);
+      void mainWindow?.loadURL(host!.uiUrl);
+      return { ok: true, value: null };
+    } catch (err) {
+      return { ok: false, error: (err as Error).message };
+    }
+  });
+  handle(IPC.openDataFolder, async (): Promise<void> => {
+    await shell.openPath(host!.dataDir);
+  });
+}
+
+async function boot(): Promise<void> {
+  lockDownSession();
+  registerIpc();
+  host = new NodeHost({ userData: app.getPath('userData'), uiDir: uiDir() });
+  try {
+    await host.start();
+  } catch (err) {
+    fail(`the embedded node could not start: ${(err as Error).message}`);
+  }
+  if (!uiDir()) process.stderr.write('trinca: renderer/dist is missing (npm run build:ui); the window will show the node\'s 404\n');
+  nodeOrigin = originOf(host.uiUrl);
+  mainWindow = createWindow(host.uiUrl);
+}
+
+async function stopNode(): Promise<void> {
+  if (quitState !== 'running') return;
+  quitState = 'stopping';
+  const force = setTimeout(() => app.exit(1), 8000);
+  try {
+    await host?.stop();
+  } catch (err) {
+    process.stderr.write(`trinca: error while stopping the node: ${(err as Error).message}\n`);
+  } finally {
+    clearTimeout(force);
+    quitState = 'stopped';
+  }
+}
+
+if (!app.requestSingleInstanceLock()) {
+  // Another Trinca already runs with this data: it gets focused (second-instance) and we leave.
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (!mainWindow) return;
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+  });
+  app.whenReady().then(boot, (err: Error) => fail(err.message));
+  // The node is a peer of the cluster: closing the window stops it (on every platform).
+  app.on('window-all-closed', () => app.quit());
+  app.on('before-quit', (event) => {
+    if (quitState === 'stopped') return;
+    event.preventDefault();
+    if (quitState === 'running') void stopNode().then(() => app.quit());
+  });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => app.quit());
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { CONTENT_SECURITY_POLICY, isAllowedNavigation, isAllowedPermission, isTrustedSender, originOf } from './security.ts';
+import { advertiseFor, defaultNodeId, localUiUrl } from './settings.ts';
+import { ID_PATTERN } from '../server/config.ts';
+
+const node = 'http://127.0.0.1:8081';
+
+describe('desktop security rules', () => {
+  it('the CSP forbids inline script, eval and framing', () => {
+    expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self'");
+    expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe-inline');
+    expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe-eval');
+    expect(CONTENT_SECURITY_POLICY).toContain("frame-ancestors 'none'");
+    expect(CONTENT_SECURITY_POLICY).toContain("object-src 'none'");
+  });
+
+  it('navigation stays on the node origin', () => {
+    expect(isAllowedNavigation('http://127.0.0.1:8081/index.html', node)).toBe(true);
+    expect(isAllowedNavigation('http://127.0.0.1:8082/', node)).toBe(false);
+    expect(isAllowedNavigation('file:///etc/passwd', node)).toBe(false);
+    expect(isAllowedNavigation('javascript:alert(1)', node)).toBe(false);
+    expect(isAllowedNavigation('http://127.0.0.1:8081/', null)).toBe(false);
+    expect(originOf('not a url')).toBeNull();
+  });
+
+  it('only clipboard writes from the node page are permitted', () => {
+    expect(isAllowedPermission('clipboard-sanitized-write', `${node}/`, node)).toBe(true);
+    for (const p of ['media', 'geolocation', 'notifications', 'openExternal', 'clipboard-read']) expect(isAllowedPermission(p, `${node}/`, node)).toBe(false);
+    expect(isAllowedPermission('clipboard-sanitized-write', 'https://evil.example/', node)).toBe(false);
+  });
+
+  it('IPC is served only to the main window’s top frame on the node origin', () => {
+    const ok = { frameUrl: `${node}/`, isMainFrame: true, fromMainWindow: true };
+    expect(isTrustedSender(ok, node)).toBe(true);
+    expect(isTrustedSender({ ...ok, isMainFrame: false }, node)).toBe(false);
+    expect(isTrustedSender({ ...ok, fromMainWindow: false }, node)).toBe(false);
+    expect(isTrustedSender({ ...ok, frameUrl: 'https://evil.example/' }, node)).toBe(false);
+    expect(isTrustedSender({ ...ok, frameUrl: null }, node)).toBe(false);
+  });
+});
+
+describe('desktop settings', () => {
+  it('derives a valid node id from any host name', () => {
+    for (const h of ['Ana’s MacBook Pro', '', '---', 'x'.repeat(200), 'déjà-vu.local']) expect(defaultNodeId(h, 'ab12')).toMatch(ID_PATTERN);
+    expect(defaultNodeId('Ana’s MacBook', 'ab12')).toBe('Ana-s-MacBook-ab12');
+  });
+
+  it('advertises the LAN address when bound to all interfaces, loopback for the window', () => {
+    const nets = { lo: [{ address: '127.0.0.1', family: 'IPv4', internal: true }], eth0: [{ address: '192.168.1.20', family: 'IPv4', internal: false }] } as never;
+    const s = { nodeId: 'a', httpPort: 8081, mqttPort: 1884, host: '0.0.0.0' };
+    expect(advertiseFor(s, {}, nets)).toBe('http://192.168.1.20:8081');
+    expect(advertiseFor(s, { TRINCA_ADVERTISE: 'http://me.example:9000/' }, nets)).toBe('http://me.example:9000');
+    expect(advertiseFor({ ...s, host: '127.0.0.1' }, {}, nets)).toBe('http://127.0.0.1:8081');
+    expect(localUiUrl(s)).toBe('http://127.0.0.1:8081/');
+  });
+});

@@ -1,0 +1,1 @@
+export function findElectronRuntime(env?: NodeJS.ProcessEnv): { ok: true; path: string } | { ok: false; reason: string };

@@ -1,0 +1,91 @@
+// First run, lobby, language, cluster view, keyboard, layout at 1024×700 and CSP — the parts
+// that need only the headless node (PERFIL, PING, cluster/status, /servers) — then buying a pack.
+import { test, expect, shot } from './fixtures.ts';
+import { buyPack, setName, waitOnline } from './helpers.ts';
+
+test.describe('first run and lobby', () => {
+  test('first run: name validation, keyboard only, then the lobby', async ({ openPlayer }, testInfo) => {
+    const { page } = await openPlayer('Ana');
+    await expect(page.getByTestId('first-run')).toBeVisible();
+    await waitOnline(page);
+    await expect(page.getByTestId('node-id')).toHaveAttribute('data-node', 'p1');
+    await expect(page.getByTestId('first-run-node')).toContainText('p1');
+    await expect(page.getByTestId('create-cluster')).toBeVisible();
+    await expect(page.getByTestId('join-cluster')).toBeVisible();
+    await shot(page, 'first-run', testInfo);
+
+    // An empty name is refused with a visible message.
+    await page.getByTestId('start-button').click();
+    await expect(page.getByRole('alert').filter({ hasText: /1 to 24/ })).toBeVisible();
+
+    // An invite code is described locally (cluster id and peers), a bad one flagged.
+    await page.getByTestId('invite-input').fill('not-a-code');
+    await expect(page.getByText(/not a valid invite code/)).toBeVisible();
+
+    // Keyboard only: focus the name field, type, Enter.
+    await page.getByTestId('name-input').focus();
+    await page.keyboard.type('Ana');
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('lobby')).toBeVisible();
+    await expect(page.getByTestId('player-name')).toHaveText('Ana');
+    await expect(page.getByTestId('latency')).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByTestId('latency')).toContainText(/\d+ ms/);
+    await shot(page, 'lobby', testInfo);
+
+    // The name survives a reload (same device, same player).
+    const id = await page.getByTestId('my-player-id').textContent();
+    await page.reload();
+    await expect(page.getByTestId('lobby')).toBeVisible();
+    await expect(page.getByTestId('my-player-id')).toHaveText(id ?? '');
+  });
+
+  test('language switches between English and Portuguese', async ({ openPlayer }) => {
+    const { page } = await openPlayer('Bia');
+    await setName(page, 'Bia');
+    await expect(page.getByTestId('nav-lobby')).toHaveText('Lobby');
+    await page.getByTestId('lang-select').selectOption('pt');
+    await expect(page.getByTestId('nav-lobby')).toHaveText('Saguão');
+    await expect(page.locator('html')).toHaveAttribute('lang', 'pt-BR');
+    await page.reload();
+    await expect(page.getByTestId('nav-lobby')).toHaveText('Saguão');
+    await page.getByTestId('lang-select').selectOption('en');
+    await expect(page.getByTestId('nav-lobby')).toHaveText('Lobby');
+  });
+
+  test('cluster view: three peers alive, from cluster/status and /servers', async ({ openPlayer }, testInfo) => {
+    const { page } = await openPlayer('Caio', { peer: 1 });
+    await setName(page, 'Caio');
+    await page.getByTestId('nav-cluster').click();
+    const view = page.getByTestId('cluster-view');
+    await expect(view).toBeVisible();
+    await expect(view.getByTestId('peer-row')).toHaveCount(3);
+    for (const id of ['p1', 'p2', 'p3']) await expect(view.locator(`[data-peer-id="${id}"]`)).toHaveAttribute('data-alive', 'true');
+    await expect(view.getByTestId('cluster-id')).not.toHaveText('—');
+    await shot(page, 'cluster', testInfo);
+    await page.getByTestId('nav-lobby').click();
+    await expect(page.getByTestId('lobby')).toBeVisible();
+  });
+
+  test('fits 1024×700 without horizontal scrolling', async ({ openPlayer }) => {
+    const { page } = await openPlayer('Duda');
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await setName(page, 'Duda');
+    // (runs in the page; this file is type-checked without DOM types)
+    const overflow = await page.evaluate(() => {
+      const el = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+      return el.scrollWidth - el.clientWidth;
+    });
+    expect(overflow).toBeLessThanOrEqual(0);
+    await expect(page.getByTestId('buy-pack')).toBeInViewport();
+    await expect(page.getByTestId('queue-join')).toBeInViewport();
+  });
+
+  test('buys a pack and watches it open (needs COMPRAR on the node)', async ({ openPlayer }, testInfo) => {
+    const { page } = await openPlayer('Edu', { peer: 2 });
+    await setName(page, 'Edu');
+    const ids = await buyPack(page, () => shot(page, 'pack-opening', testInfo));
+    expect(new Set(ids).size).toBe(5);
+    for (const id of ids) await expect(page.getByTestId('collection').locator(`[data-card-id="${id}"]`)).toBeVisible();
+    await shot(page, 'lobby-with-cards', testInfo);
+  });
+});
