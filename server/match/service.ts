@@ -4,7 +4,7 @@
 // loop that makes this node's runtimes agree with the ledger (restarts, fencing, watchers).
 import { randomUUID } from 'node:crypto';
 import { getMatch, activeMatchOf, type LedgerCommand, type LedgerResult, type MatchView } from '../ledger/machine/index.ts';
-import { turnExpired, type MatchCommand } from '../game/index.ts';
+import { stateHash, turnExpired, type MatchCommand } from '../game/index.ts';
 import { PeerRefusedError, PeerUnreachableError } from '../http/peer-client.ts';
 import type { GameEventBody, GamePresenceBody } from '../../protocol/rest.ts';
 import type { Card } from '../../protocol/cards.ts';
@@ -395,10 +395,10 @@ export class MatchService implements MatchCreator {
   }
 
   /** GET /game/:matchId/log. */
-  log(matchId: string): { matchId: string; role: string; epoch: number; host: string; shadow: string | null; eventSeq: number; events: SignedEvent[] } {
+  log(matchId: string): { matchId: string; role: string; epoch: number; host: string; shadow: string | null; eventSeq: number; stateHash: string; events: SignedEvent[] } {
     const rt = this.ctx.runtimes.get(matchId);
     if (!rt) throw new MatchError('NOT_FOUND', `node ${this.ctx.self} holds no match ${matchId}`, 404);
-    return { matchId, role: rt.role, epoch: rt.epoch, host: rt.state.host, shadow: rt.state.shadow, eventSeq: rt.seq, events: rt.events };
+    return { matchId, role: rt.role, epoch: rt.epoch, host: rt.state.host, shadow: rt.state.shadow, eventSeq: rt.seq, stateHash: stateHash(rt.state), events: rt.events };
   }
 
   /** Ledger hook: a committed MATCH_FAILOVER naming someone else fences a host here. */

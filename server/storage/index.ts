@@ -11,17 +11,3 @@ export {
   type PersistBatch,
 } from './raft-storage.ts';
 export { MatchLogStore, type MatchLogOptions, type StoredEvent } from './match-log.ts';
-export {
-  DataDirError,
-  InvalidSecretError,
-  SECRET_BYTES,
-  dataPaths,
-  ensureDataDir,
-  readIdentity,
-  writeIdentity,
-  encodeSecret,
-  decodeSecret,
-  readSecretFile,
-  loadOrCreateSecret,
-  type NodeIdentity,
-} from './node-files.ts';

@@ -5,6 +5,8 @@ import { TestCluster, waitFor } from '../support/peer.ts';
 import { getJson } from '../support/http.ts';
 import { MatchTools, gapless } from '../support/matches.ts';
 import type { MatchBot } from '../support/bot.ts';
+import { replay, stateHash } from '../../server/game/index.ts';
+import { bareEvent } from '../../server/match/signing.ts';
 
 describe('matches across peers (real processes)', () => {
   let cluster: TestCluster;
@@ -42,6 +44,17 @@ describe('matches across peers (real processes)', () => {
     expect(sl!.events).toEqual(hl!.events);
     expect(gapless(hl!.events)).toBe(true);
     expect(hl!.events.filter((e) => e.type === 'CARD_PLAYED')).toHaveLength(10);
+    // Replaying the log reproduces the same state hash, on both sides.
+    const replayed = replay(hl!.events.map((e) => bareEvent(e)!));
+    expect(stateHash(replayed)).toBe(hl!.stateHash);
+    expect(sl!.stateHash).toBe(hl!.stateHash);
+    // A hand stays private: each player only ever got its own MAO.
+    for (const [me, other] of [[a, b], [b, a]] as const) {
+      const otherCards = new Set(replayed.tricks.flatMap((t) => t.cards.filter((c) => c.playerId === other.id).map((c) => c.card.id)));
+      for (const e of me.player.events.filter((x) => x.type === 'MAO')) {
+        for (const c of e.hand as { id: string }[]) expect(otherCards.has(c.id)).toBe(false);
+      }
+    }
     // The result is in the ledger: the leaderboard counts it.
     const rank = await a.player.request({ type: 'RANKING' });
     const row = (rank.entries as { playerId: string; wins: number; losses: number; draws: number }[]).find((r) => r.playerId === a.id);

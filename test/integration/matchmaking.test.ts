@@ -1,4 +1,3 @@
-import { createRequire } from "node:module"; const require = createRequire(import.meta.url);
 // Matchmaking across real node processes with real MQTT players: a burst of 20 players over
 // 3 peers makes exactly 10 matches, SAIR_FILA and disconnects remove, a lone player waits
 // (never dropped) until someone arrives elsewhere, a player in a match cannot queue, and the
@@ -45,7 +44,6 @@ describe('matchmaking across peers (real processes)', () => {
   }, 60_000);
 
   afterAll(async () => {
-    if (process.env.MM_DUMP) for (const p of cluster.peers) require('node:fs').writeFileSync(`/tmp/mm-${p.id}.log`, p.stderr);
     await Promise.all(open.map((p) => p.close()));
     await cluster?.stop();
   });

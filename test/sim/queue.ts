@@ -6,6 +6,9 @@ export interface Timed {
   seq: number;
 }
 
+/** `Omit` that distributes over a union of event kinds. */
+export type Unsequenced<T> = T extends unknown ? Omit<T, 'seq'> : never;
+
 export class EventQueue<T extends Timed> {
   private heap: T[] = [];
   private nextSeq = 0;
@@ -15,7 +18,7 @@ export class EventQueue<T extends Timed> {
   }
 
   /** Schedule `ev` (its seq is assigned here). */
-  push(ev: Omit<T, 'seq'>): void {
+  push(ev: Unsequenced<T>): void {
     const e = { ...ev, seq: this.nextSeq++ } as T;
     const h = this.heap;
     h.push(e);

@@ -14,6 +14,7 @@ export interface MatchLog {
   host: string;
   shadow: string | null;
   eventSeq: number;
+  stateHash: string;
   events: SignedEvent[];
 }
 
