@@ -17,6 +17,8 @@ export class MatchRuntime {
   /** Host only: forwarded requestIds already executed → their eventSeq (retries are answered, not redone). */
   readonly done = new Map<string, unknown>();
   finishRecorded = false;
+  /** This node has told its connected players about the match (PARTIDA_ENCONTRADA). */
+  announced = false;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(

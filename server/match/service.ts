@@ -349,7 +349,7 @@ export class MatchService implements MatchCreator {
       } else if (role === 'host' && view.shadow) {
         await startOn(ctx, rt, view.shadow).catch(() => undefined);
       }
-      for (const id of rt.playerIds()) ctx.publisher.resend(rt, id);
+      announce(ctx, rt);
       return;
     }
   }

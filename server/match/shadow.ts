@@ -32,6 +32,7 @@ export async function onStart(ctx: MatchContext, from: string, body: GameStartBo
     }
     if (existing && existing.seq >= p.state.eventSeq && existing.epoch === body.epoch && existing.role === 'shadow') return false;
     fresh.commit(events, p.state);
+    fresh.announced = existing?.announced ?? false;
     await ctx.store.delete(body.matchId).catch(() => undefined);
     await ctx.store.append(body.matchId, events, true);
     ctx.runtimes.set(body.matchId, fresh);
@@ -42,15 +43,17 @@ export async function onStart(ctx: MatchContext, from: string, body: GameStartBo
   };
   const created = existing ? await existing.serial(work) : await work();
   const rt = ctx.runtimes.get(body.matchId)!;
-  if (created) {
-    announce(ctx, rt);
-    if (rt.finished) ctx.publisher.published(rt, rt.events.slice(-1));
-  }
+  // The reconcile loop may have built this runtime from the host's log just before
+  // /game/start arrived: the players here must still be told, once.
+  announce(ctx, rt);
+  if (created && rt.finished) ctx.publisher.published(rt, rt.events.slice(-1));
   return { created };
 }
 
 /** Tells this node's players of a match about it (PARTIDA_ENCONTRADA + the current view). */
 export function announce(ctx: MatchContext, rt: MatchRuntime): void {
+  if (rt.announced) return;
+  rt.announced = true;
   const [a, b] = rt.state.players;
   for (const [me, other] of [[a, b], [b, a]]) {
     if (!me || !ctx.broker.isConnected(me.id)) continue;

@@ -45,6 +45,9 @@ export interface RaftNodeOptions<R> {
   onApplied?: (entry: Entry, result: R | null) => void;
 }
 
+/** Most Raft ticks made up in one timer callback (see RaftNode.start). */
+export const MAX_CATCH_UP_TICKS = 5;
+
 export class NotLeaderError extends Error {
   constructor(readonly leader: string | null) {
     super(leader ? `not the leader (the leader is ${leader})` : 'no leader elected yet');
@@ -124,11 +127,26 @@ export class RaftNode<R> {
     o.log.info({ term: rec.hardState.term, entries: rec.entries.length, snapshot: rec.snapshot?.lastIncludedIndex ?? 0, bootstrap: o.bootstrap }, 'raft state recovered');
   }
 
+  /**
+   * Ticks follow the wall clock (performance.now()), not the count of timer callbacks: a
+   * busy or starved event loop runs a 10 ms interval every 15–20 ms, which would stretch
+   * a 0.6–1.2 s election timeout by half. Missed ticks are made up, but at most
+   * MAX_CATCH_UP_TICKS per callback: after a long stall (GC, a big snapshot, a suspended
+   * laptop) the node does not time out at once, and the replies that queued up during the
+   * stall are read before the next ticks (so CheckQuorum still sees them).
+   */
   start(): void {
+    const tickMs = this.o.timing.tickMs;
+    let last = performance.now();
     this.ticker = setInterval(() => {
-      this.core.tick();
+      const now = performance.now();
+      const due = Math.floor((now - last) / tickMs);
+      if (due <= 0) return;
+      const n = Math.min(due, MAX_CATCH_UP_TICKS);
+      last = due > n ? now : last + n * tickMs;
+      for (let i = 0; i < n; i++) this.core.tick();
       this.schedule();
-    }, this.o.timing.tickMs);
+    }, tickMs);
     this.schedule();
   }
 

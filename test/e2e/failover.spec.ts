@@ -14,7 +14,8 @@ test.afterEach(async () => {
   cluster = null;
 });
 
-test('reconnects to another peer when its node dies', async ({ openPlayer }, testInfo) => {
+test('reconnects to another peer when its node dies', async ({ openPlayer, target }, testInfo) => {
+  test.skip(target === 'electron', 'the desktop window is served by its own embedded node: when that node dies, so does the app');
   cluster = await startUiCluster(3);
   const info = describeCluster(cluster);
   const { page } = await openPlayer('Fabi', { cluster: info, peer: 1 });
@@ -23,7 +24,7 @@ test('reconnects to another peer when its node dies', async ({ openPlayer }, tes
   await expect(page.getByTestId('node-id')).toHaveAttribute('data-node', 'p2');
   // Let the UI learn the peers (cluster/status is retained and republished every second).
   await page.getByTestId('nav-cluster').click();
-  await expect(page.getByTestId('peer-row')).toHaveCount(3);
+  for (const id of ['p1', 'p2', 'p3']) await expect(page.locator(`[data-peer-id="${id}"]`)).toHaveAttribute('data-alive', 'true');
   cluster.peer('p2').kill9();
   await expect(page.getByTestId('reconnect-banner')).toBeVisible({ timeout: 10_000 });
   await shot(page, 'reconnecting', testInfo);

@@ -18,6 +18,8 @@ export interface E2EOptions {
 export interface Player {
   label: string;
   page: Page;
+  /** The id of the node this player's UI talks to first (a peer, or the desktop app's own node). */
+  nodeId: string;
   /** Console messages that report a Content-Security-Policy violation. */
   cspViolations: string[];
   close(): Promise<void>;
@@ -86,11 +88,12 @@ export const test = base.extend<Fixtures & E2EOptions>({
         const page = await context.newPage();
         watchCsp(page, cspViolations);
         await page.goto(c.peers[opts.peer ?? 0].url + '/');
-        player = { label, page, cspViolations, close: () => context.close() };
+        player = { label, page, nodeId: c.peers[opts.peer ?? 0].id, cspViolations, close: () => context.close() };
       } else {
         if (!electronRuntime.ok) throw new Error(electronRuntime.reason);
         const userData = fs.mkdtempSync(path.join(os.tmpdir(), `trinca-electron-${label}-`));
         const [httpPort, mqttPort] = await freePorts(2);
+        const nodeId = `app-${label.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
         const app = await _electron.launch({
           executablePath: electronRuntime.path,
           args: [ROOT],
@@ -98,7 +101,7 @@ export const test = base.extend<Fixtures & E2EOptions>({
           env: {
             ...(process.env as Record<string, string>),
             TRINCA_USER_DATA: userData,
-            TRINCA_NODE_ID: `app-${label.toLowerCase()}`,
+            TRINCA_NODE_ID: nodeId,
             TRINCA_HOST: '127.0.0.1',
             TRINCA_HTTP_PORT: String(httpPort),
             TRINCA_MQTT_PORT: String(mqttPort),
@@ -112,6 +115,7 @@ export const test = base.extend<Fixtures & E2EOptions>({
         player = {
           label,
           page,
+          nodeId,
           cspViolations,
           close: async () => {
             await app.close();

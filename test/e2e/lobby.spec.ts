@@ -5,11 +5,11 @@ import { buyPack, setName, waitOnline } from './helpers.ts';
 
 test.describe('first run and lobby', () => {
   test('first run: name validation, keyboard only, then the lobby', async ({ openPlayer }, testInfo) => {
-    const { page } = await openPlayer('Ana');
+    const { page, nodeId } = await openPlayer('Ana');
     await expect(page.getByTestId('first-run')).toBeVisible();
     await waitOnline(page);
-    await expect(page.getByTestId('node-id')).toHaveAttribute('data-node', 'p1');
-    await expect(page.getByTestId('first-run-node')).toContainText('p1');
+    await expect(page.getByTestId('node-id')).toHaveAttribute('data-node', nodeId);
+    await expect(page.getByTestId('first-run-node')).toContainText(nodeId);
     await expect(page.getByTestId('create-cluster')).toBeVisible();
     await expect(page.getByTestId('join-cluster')).toBeVisible();
     await shot(page, 'first-run', testInfo);
@@ -52,14 +52,17 @@ test.describe('first run and lobby', () => {
     await expect(page.getByTestId('nav-lobby')).toHaveText('Lobby');
   });
 
-  test('cluster view: three peers alive, from cluster/status and /servers', async ({ openPlayer }, testInfo) => {
-    const { page } = await openPlayer('Caio', { peer: 1 });
+  test('cluster view: the peers alive, from cluster/status and /servers', async ({ openPlayer, target }, testInfo) => {
+    const { page, nodeId } = await openPlayer('Caio', { peer: 1 });
     await setName(page, 'Caio');
     await page.getByTestId('nav-cluster').click();
     const view = page.getByTestId('cluster-view');
     await expect(view).toBeVisible();
-    await expect(view.getByTestId('peer-row')).toHaveCount(3);
-    for (const id of ['p1', 'p2', 'p3']) await expect(view.locator(`[data-peer-id="${id}"]`)).toHaveAttribute('data-alive', 'true');
+    // The desktop app's own node is a peer too.
+    const ids = target === 'browser' ? ['p1', 'p2', 'p3'] : ['p1', 'p2', 'p3', nodeId];
+    for (const id of ids) await expect(view.locator(`[data-peer-id="${id}"]`)).toHaveAttribute('data-alive', 'true');
+    await expect(view.locator(`[data-peer-id="${nodeId}"]`)).toContainText(/your node/);
+    await expect(view.locator('[data-leader="true"]')).toHaveCount(1);
     await expect(view.getByTestId('cluster-id')).not.toHaveText('—');
     await shot(page, 'cluster', testInfo);
     await page.getByTestId('nav-lobby').click();

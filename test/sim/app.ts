@@ -29,8 +29,13 @@ export interface SimApp<S = unknown> {
   applyOther?(state: S, ctx: ApplyCtx): void;
   /** Broken application invariants (empty when fine). */
   invariants(state: S): string[];
+  /** Check invariants after every n-th applied batch per node (default 1); they are also
+   *  checked at every snapshot taken or installed and at the end. */
+  readonly checkEvery?: number;
   digest(state: S): string;
   snapshot(state: S): unknown;
+  /** Optional fast path: a snapshot and the digest of the same state in one pass. */
+  snapshotWithDigest?(state: S): { data: unknown; digest: string };
   restore(snap: unknown): S;
   /** The next client command; may reuse an earlier op's idempotency key (a retry). */
   nextCommand(rng: Rng, history: readonly ClientOp[]): unknown;

@@ -91,7 +91,6 @@ export class Simulation {
         maxUncommittedEntries: 1000,
       },
       compactEvery: this.sc.compactEvery,
-      invariantEvery: 1,
     };
     const ids = Array.from({ length: this.sc.nodes }, () => this.freshId());
     const boot: ClusterConfig = { voters: ids, learners: [] };

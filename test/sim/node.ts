@@ -19,8 +19,6 @@ export interface NodeEnv {
   trace(s: string): void;
   raft: { electionTicks: number; heartbeatTicks: number; maxEntriesPerAppend: number; maxInflight: number; maxUncommittedEntries: number };
   compactEvery: number;
-  /** Check application invariants every this many applied batches (1 = always). */
-  invariantEvery: number;
 }
 
 export class SimNode {
@@ -198,10 +196,12 @@ export class SimNode {
         }
       }
     }
-    if (++this.batches % this.env.invariantEvery === 0) {
-      const errs = app.invariants(this.state);
-      if (errs.length > 0) throw new Error(`application invariant on ${this.id}: ${errs.join('; ')}`);
-    }
+    if (++this.batches % (app.checkEvery ?? 1) === 0) this.checkInvariants();
+  }
+
+  private checkInvariants(): void {
+    const errs = this.env.app.invariants(this.state);
+    if (errs.length > 0) throw new Error(`application invariant on ${this.id}: ${errs.slice(0, 5).join('; ')}`);
   }
 
   /** Application snapshot every `compactEvery` applied entries; the core drops its log prefix. */
@@ -209,10 +209,10 @@ export class SimNode {
     const at = this.applied;
     if (at - this.snapIndex < this.env.compactEvery) return;
     const { app, checker } = this.env;
-    const data = app.snapshot(this.state);
-    if (!core.compact(at, data)) return;
+    const snap = app.snapshotWithDigest?.(this.state) ?? { data: app.snapshot(this.state), digest: app.digest(this.state) };
+    if (!core.compact(at, snap.data)) return;
     this.snapIndex = at;
-    checker.onSnapshotState(this.id, at, app.digest(this.state));
+    checker.onSnapshotState(this.id, at, snap.digest);
     // The real driver writes the snapshot file before dropping WAL segments; here both
     // happen in one atomic rewrite of the simulated disk.
     this.disk.sync();

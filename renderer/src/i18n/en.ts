@@ -13,6 +13,7 @@ export const en = {
     latencyLabel: 'Latency to your node',
     lost: 'Connection to the node lost — looking for another peer of the cluster…',
     refusedHelp: 'The cluster refused this player’s credentials ({error}).',
+    resetIdentity: 'Start over as a new player',
     switched: 'Now playing through node {node}.',
   },
   firstRun: {
@@ -160,6 +161,13 @@ export const en = {
     winner: 'Winner: {name}',
     reason: 'Reason: {reason}',
     score: 'Tricks: you {me} — {opp} {name}',
+    reasons: {
+      VITORIA: 'more tricks won',
+      EMPATE: 'same number of tricks',
+      DESCONECTADO: 'a player was disconnected too long',
+      DESISTENCIA: 'a player gave up',
+      ESTOQUE_ESGOTADO: 'no cards left for a hand (stock sold out)',
+    },
     survived: 'This match survived a server failover.',
     back: 'Back to the lobby',
   },

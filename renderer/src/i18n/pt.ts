@@ -15,6 +15,7 @@ export const pt: MessageSchema = {
     latencyLabel: 'Latência até o seu nó',
     lost: 'Conexão com o nó perdida — procurando outro par do cluster…',
     refusedHelp: 'O cluster recusou as credenciais deste jogador ({error}).',
+    resetIdentity: 'Recomeçar como um novo jogador',
     switched: 'Agora jogando pelo nó {node}.',
   },
   firstRun: {
@@ -162,6 +163,13 @@ export const pt: MessageSchema = {
     winner: 'Vencedor: {name}',
     reason: 'Motivo: {reason}',
     score: 'Vazas: você {me} — {opp} {name}',
+    reasons: {
+      VITORIA: 'mais vazas ganhas',
+      EMPATE: 'mesmo número de vazas',
+      DESCONECTADO: 'um jogador ficou desconectado tempo demais',
+      DESISTENCIA: 'um jogador desistiu',
+      ESTOQUE_ESGOTADO: 'sem cartas para uma mão (estoque esgotado)',
+    },
     survived: 'Esta partida sobreviveu a um failover de servidor.',
     back: 'Voltar ao saguão',
   },

@@ -9,3 +9,9 @@ export function useErrorText(): (code: string | null | undefined) => string {
     return te(key) ? t(key) : t('errors.generic', { code });
   };
 }
+
+/** How a match ended (FIM_DE_JOGO.reason), in words; unknown reasons are shown as sent. */
+export function useReasonText(): (reason: string) => string {
+  const { t, te } = useI18n();
+  return (reason) => (te(`end.reasons.${reason}`) ? t(`end.reasons.${reason}`) : reason);
+}

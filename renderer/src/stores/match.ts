@@ -166,9 +166,8 @@ export const useMatchStore = defineStore('match', () => {
     }
     if (e.host) host.value = e.host;
     if (e.epoch !== undefined) epoch.value = e.epoch;
-    if (!prev || e.eventSeq > prev.eventSeq) {
-      if (e.message) push({ kind: 'update', seq: e.eventSeq, message: e.message });
-    }
+    const failoverNow = timeline.value.at(-1)?.kind === 'failover' && failover.value?.message === e.message;
+    if ((!prev || e.eventSeq > prev.eventSeq) && e.message && !failoverNow) push({ kind: 'update', seq: e.eventSeq, message: e.message });
     for (const t of e.table) rememberSeen(t.playerId, t.card);
     if (e.lastTrick !== undefined) lastTrick.value = e.lastTrick?.cards ?? null;
     else if (prev && prev.table.length > e.table.length && prev.table.length >= 2) lastTrick.value = prev.table;

@@ -49,7 +49,19 @@ export const usePlayerStore = defineStore('player', () => {
     }
   }
 
+  /**
+   * Starts over as a new player on this device (new id and token) — the way out when the
+   * cluster refuses our token (e.g. the id was registered elsewhere with another one).
+   * The old player's cards stay with the old id.
+   */
+  function resetIdentity(): void {
+    credentials.value = newCredentials();
+    writeJson('credentials', credentials.value);
+    writeJson('match', null);
+    connection.connect(credentials.value);
+  }
+
   connection.onEvent(handleEvent);
 
-  return { credentials, playerId, name, serverName, hasName, setName, handleEvent };
+  return { credentials, playerId, name, serverName, hasName, setName, resetIdentity, handleEvent };
 });

@@ -54,6 +54,25 @@ describe('player store', () => {
   });
 });
 
+describe('player identity reset', () => {
+  it('after the cluster refuses the token, starts over with a new identity', async () => {
+    const h = await connectedHarness({ connect: false });
+    h.net.node('n1').refuseAuth = true;
+    const { startSession } = await import('../lib/session.ts');
+    startSession(h.pinia, { connector: h.net.connector, url: 'ws://n1.test/mqtt', pollServers: false });
+    const connection = useConnectionStore(h.pinia);
+    cleanup = () => connection.disconnect();
+    await until(() => connection.status === 'refused');
+    const player = usePlayerStore(h.pinia);
+    const old = player.playerId;
+    h.net.node('n1').refuseAuth = false;
+    player.resetIdentity();
+    await until(() => connection.online);
+    expect(player.playerId).not.toBe(old);
+    expect(readJson<{ playerId: string }>('credentials')?.playerId).toBe(player.playerId);
+  });
+});
+
 describe('collection store', () => {
   it('asks for the collection when greeted', async () => {
     const h = await connectedHarness({ connect: false });

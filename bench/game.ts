@@ -1,0 +1,143 @@
+// Match moves on a real 3-peer loopback cluster (DESIGN §14: 3,000 concurrent matches with
+// synchronous replication; move → both players p99 ≤ 10 ms at 1,000 moves/s; host → shadow
+// replication p99 ≤ 5 ms; saturation ≥ 10,000 replicated moves/s; RSS ≤ 250 MB).
+//
+//   npm run bench:game -- --matches K --pace-ms P [--saturate] [--seconds S] [--warmup W]
+//
+// Starts the peers through the CLI (turn timer and forfeit pushed out of the way), connects
+// 2K light bots over MQTT (one TCP connection each, spread evenly over the peers), queues
+// them with ENTRAR_FILA at most one per node at a time so matchmaking always pairs players
+// of two different peers (cross-peer matches: one player on the host, one on the shadow),
+// and once about K matches are in play starts the clock: each match makes a move every P
+// ms (--saturate: as soon as both players saw the previous one). Matches that end are
+// replaced (their bots queue again and the new pairs choose a hand with PRONTO and play),
+// so the load holds. Measured per move inside the window: JOGAR publish → both players
+// have the ATUALIZACAO_JOGO with that eventSeq. Replication latency is the nodes'
+// trinca_replication_latency_ms histogram (delta over the window, interpolated in its
+// buckets); RSS is the max VmRSS over the peers, sampled every second. The bots share the
+// machine's cores with the three nodes. Prints ONE JSON object on stdout.
+import { parseArgs } from 'node:util';
+import { Arena } from './match-arena.ts';
+import { cpuSeconds, histogram, histogramDelta, histogramPercentile, metricsText, rssMb, startMatchCluster, type MatchCluster } from './match-support.ts';
+import { installSignalCleanup, log, percentile, round, sleep } from './support.ts';
+
+const { values } = parseArgs({
+  options: {
+    matches: { type: 'string', default: '300' },
+    'pace-ms': { type: 'string', default: '1000' },
+    saturate: { type: 'boolean', default: false },
+    seconds: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '3' },
+    'setup-timeout': { type: 'string', default: '300' },
+  },
+});
+const K = Number(values.matches);
+const paceMs = Number(values['pace-ms']);
+const saturate = values.saturate;
+const seconds = Number(values.seconds);
+const warmup = Number(values.warmup);
+const setupTimeoutS = Number(values['setup-timeout']);
+for (const [k, v] of Object.entries({ matches: K, paceMs, seconds })) if (!(v > 0) || !Number.isFinite(v)) throw new Error(`--${k} must be a positive number`);
+
+const REPL = 'trinca_replication_latency_ms';
+
+async function main(): Promise<void> {
+  // One pack per bot (its first hand; later hands reuse those cards with PRONTO): 2,800 cards a unit.
+  const stockScale = Math.min(1000, Math.ceil((2 * K * 5 * 1.5) / 2800) + 1);
+  const mc: MatchCluster = await startMatchCluster({ stockScale });
+  const peers = mc.cluster.peers;
+  const arena = new Arena({ nodes: peers.map((p) => ({ id: p.id, mqttPort: p.opts.mqttPort })), paceMs, saturate, log });
+  installSignalCleanup(async () => {
+    arena.close();
+    await mc.cluster.stop();
+  });
+  try {
+    const t0 = performance.now();
+    await arena.addBots(2 * K);
+    log('bots connected and registered', { bots: arena.bots.length, s: round((performance.now() - t0) / 1000, 1) });
+    arena.enqueueAll();
+    // Wait until (about) K matches are in play; the last few bots may all sit on one node.
+    let last = -1;
+    let lastChange = performance.now();
+    const setupEnd = performance.now() + setupTimeoutS * 1000;
+    for (;;) {
+      const n = arena.playing();
+      if (n !== last) {
+        last = n;
+        lastChange = performance.now();
+      }
+      if (n >= K - 2 || performance.now() > setupEnd || performance.now() - lastChange > 15_000) break;
+      await sleep(500);
+      if (Math.random() < 0.2) log('matches in play', { playing: n, created: arena.matchesCreated, errors: Object.fromEntries(arena.errors) });
+    }
+    log('setup done', { playing: arena.playing(), created: arena.matchesCreated, s: round((performance.now() - t0) / 1000, 1), errors: Object.fromEntries(arena.errors) });
+    const sweeper = setInterval(() => arena.sweep(), 1000);
+    arena.start();
+    const from = performance.now() + warmup * 1000;
+    const to = from + seconds * 1000;
+    arena.windowFrom = from;
+    arena.windowTo = to;
+    await sleep(warmup * 1000);
+    const before = await Promise.all(peers.map((p) => metricsText(mc, p)));
+    const cpu0 = peers.map((p) => cpuSeconds(p.proc?.pid));
+    const benchCpu0 = process.cpuUsage();
+    let rss = 0;
+    let playingSum = 0;
+    let samples = 0;
+    const endedBefore = arena.matchesEnded;
+    for (let s = 0; s < seconds; s++) {
+      await sleep(Math.max(0, Math.min(1000, to - performance.now())));
+      rss = Math.max(rss, ...peers.map((p) => rssMb(p.proc?.pid)));
+      playingSum += arena.playing();
+      samples++;
+      log('…', { moves: arena.movesInWindow, playing: arena.playing(), rssMb: Math.round(rss) });
+    }
+    const after = await Promise.all(peers.map((p) => metricsText(mc, p)));
+    const cpu1 = peers.map((p) => cpuSeconds(p.proc?.pid));
+    const benchCpu = process.cpuUsage(benchCpu0);
+    const wall = seconds;
+    clearInterval(sweeper);
+    const repl = histogramDelta(
+      after.map((t) => histogram(t, REPL)).reduce(sumHist),
+      before.map((t) => histogram(t, REPL)).reduce(sumHist),
+    );
+    const lat = arena.latencies.sort((a, b) => a - b);
+    const out = {
+      matches: K,
+      moves_per_s: Math.round(arena.movesInWindow / seconds),
+      move_to_both_p50_ms: round(percentile(lat, 0.5)),
+      move_to_both_p99_ms: round(percentile(lat, 0.99)),
+      replication_p50_ms: round(histogramPercentile(repl, 0.5)),
+      replication_p99_ms: round(histogramPercentile(repl, 0.99)),
+      rss_mb: Math.round(rss),
+      // context
+      pace_ms: saturate ? null : paceMs,
+      saturate,
+      seconds,
+      playing_avg: Math.round(playingSum / Math.max(1, samples)),
+      matches_replaced_per_s: round((arena.matchesEnded - endedBefore) / seconds, 1),
+      move_to_both_p999_ms: round(percentile(lat, 0.999)),
+      move_to_both_max_ms: round(lat[lat.length - 1] ?? NaN),
+      replications: repl.get(Infinity) ?? 0,
+      cpu_cores_nodes: peers.map((_, i) => round((cpu1[i] - cpu0[i]) / wall)),
+      cpu_cores_bench: round((benchCpu.user + benchCpu.system) / 1e6 / wall),
+      errors: Object.fromEntries(arena.errors),
+    };
+    process.stdout.write(JSON.stringify(out) + '\n');
+  } finally {
+    arena.close();
+    mc.client.close();
+    await mc.cluster.stop();
+  }
+}
+
+function sumHist(a: Map<number, number>, b: Map<number, number>): Map<number, number> {
+  const out = new Map(a);
+  for (const [k, v] of b) out.set(k, (out.get(k) ?? 0) + v);
+  return out;
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});
