@@ -17,7 +17,7 @@
 // buckets); RSS is the max VmRSS over the peers, sampled every second. The bots share the
 // machine's cores with the three nodes. Prints ONE JSON object on stdout.
 import { parseArgs } from 'node:util';
-import { Arena } from './match-arena.ts';
+import { Arena, type Pairing } from './match-arena.ts';
 import { cpuSeconds, histogram, histogramDelta, histogramPercentile, metricsText, rssMb, startMatchCluster, type MatchCluster } from './match-support.ts';
 import { installSignalCleanup, log, percentile, round, sleep } from './support.ts';
 
@@ -29,6 +29,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '3' },
     'setup-timeout': { type: 'string', default: '300' },
+    pairing: { type: 'string', default: 'move' },
   },
 });
 const K = Number(values.matches);
@@ -37,6 +38,8 @@ const saturate = values.saturate;
 const seconds = Number(values.seconds);
 const warmup = Number(values.warmup);
 const setupTimeoutS = Number(values['setup-timeout']);
+const pairing = values.pairing as Pairing;
+if (pairing !== 'move' && pairing !== 'strict') throw new Error('--pairing is move or strict');
 for (const [k, v] of Object.entries({ matches: K, paceMs, seconds })) if (!(v > 0) || !Number.isFinite(v)) throw new Error(`--${k} must be a positive number`);
 
 const REPL = 'trinca_replication_latency_ms';
@@ -46,7 +49,7 @@ async function main(): Promise<void> {
   const stockScale = Math.min(1000, Math.ceil((2 * K * 5 * 1.5) / 2800) + 1);
   const mc: MatchCluster = await startMatchCluster({ stockScale });
   const peers = mc.cluster.peers;
-  const arena = new Arena({ nodes: peers.map((p) => ({ id: p.id, mqttPort: p.opts.mqttPort })), paceMs, saturate, log });
+  const arena = new Arena({ nodes: peers.map((p) => ({ id: p.id, mqttPort: p.opts.mqttPort })), paceMs, saturate, pairing, log });
   installSignalCleanup(async () => {
     arena.close();
     await mc.cluster.stop();
@@ -115,6 +118,8 @@ async function main(): Promise<void> {
       saturate,
       seconds,
       playing_avg: Math.round(playingSum / Math.max(1, samples)),
+      pairing,
+      moved_to_shadow: arena.moved,
       matches_replaced_per_s: round((arena.matchesEnded - endedBefore) / seconds, 1),
       move_to_both_p999_ms: round(percentile(lat, 0.999)),
       move_to_both_max_ms: round(lat[lat.length - 1] ?? NaN),

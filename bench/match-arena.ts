@@ -88,6 +88,7 @@ export interface MatchRec {
   phase: string;
   turn: string | null;
   host: string;
+  shadow: string;
   pending: { seq: number; t0: number; seen: number } | null;
   nextAt: number;
   timer: NodeJS.Timeout | null;
@@ -97,24 +98,35 @@ export interface MatchRec {
   createdAt: number;
 }
 
+/**
+ * How pairs are made cross-peer.
+ * - `move`: every free bot queues at once on the node it is connected to; the node pairs its
+ *   own waiting players first (DESIGN §8), so most pairs are local: then one of the two
+ *   reconnects to the match's shadow node, as a player whose app switches peers would. In
+ *   play every match has one player on its host and one on its shadow (commands of the
+ *   latter go through /game/event; the shadow publishes to it after replication).
+ * - `strict`: at most ONE of our bots waits in each node's queue at a time, so nodes never
+ *   hold two local players and every pair is made across peers by solicitar_oponente. Exact,
+ *   but matchmaking then forms only a few matches per second (searches that find nobody
+ *   retry after 250–500 ms), too few to replace ended matches at 1,000 moves/s.
+ */
+export type Pairing = 'move' | 'strict';
+
 export interface ArenaOptions {
   nodes: NodeAddr[];
   paceMs: number;
   saturate: boolean;
+  pairing: Pairing;
   log: (msg: string, extra?: Record<string, unknown>) => void;
 }
 
-/**
- * Owns the bots, the queueing discipline and the move clock. Cross-peer pairing: each
- * node has at most ONE of our bots waiting in its queue at a time, so a node never holds
- * two local players to pair with each other; every match pairs players of two different
- * nodes (the searching node hosts, the other player's node is the shadow).
- */
+/** Owns the bots, the queueing discipline and the move clock. */
 export class Arena {
   readonly bots: Bot[] = [];
   readonly matches = new Map<string, MatchRec>();
   private readonly idle: Bot[][];
   private readonly slot: (Bot | null)[];
+  private readonly nodeIndex = new Map<string, number>();
   /** Moves only while true (set up all matches first, then start the clock). */
   moving = false;
   /** Re-queue bots whose match ended (false while winding down). */
@@ -128,15 +140,18 @@ export class Arena {
   errors = new Map<string, number>();
   matchesCreated = 0;
   matchesEnded = 0;
+  /** Matches whose two players were on the same node and one moved to the shadow. */
+  moved = 0;
   /** ENTRAR_FILA → PARTIDA_ENCONTRADA per bot. */
   readonly queueMs: number[] = [];
 
   constructor(readonly o: ArenaOptions) {
     this.idle = o.nodes.map(() => []);
     this.slot = o.nodes.map(() => null);
+    o.nodes.forEach((n, i) => this.nodeIndex.set(n.id, i));
   }
 
-  private err(code: string): void {
+  err(code: string): void {
     this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
   }
 
@@ -149,28 +164,49 @@ export class Arena {
       fresh.push(b);
     }
     for (let i = 0; i < fresh.length; i += batch) {
-      await Promise.all(
-        fresh.slice(i, i + batch).map(async (b) => {
-          for (let attempt = 0; ; attempt++) {
-            try {
-              await b.connect(this.o.nodes[b.node]);
-              return;
-            } catch (err) {
-              if (attempt >= 10) throw err;
-              await new Promise((r) => setTimeout(r, 200 + attempt * 200));
-            }
-          }
-        }),
-      );
+      await Promise.all(fresh.slice(i, i + batch).map((b) => this.connect(b, b.node)));
       if ((i / batch) % 10 === 9) this.o.log('bots connected', { n: i + batch });
     }
     this.bots.push(...fresh);
   }
 
-  /** Queues every free bot (respecting one waiting bot per node). */
+  private async connect(b: Bot, node: number): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        b.node = node;
+        await b.connect(this.o.nodes[node]);
+        return;
+      } catch (err) {
+        if (attempt >= 10) throw err;
+        await new Promise((r) => setTimeout(r, 200 + attempt * 200));
+      }
+    }
+  }
+
+  /** Queues every free bot. */
   enqueueAll(bots: Bot[] = this.bots): void {
-    for (const b of bots) this.idle[b.node].push(b);
-    for (let n = 0; n < this.slot.length; n++) this.fill(n);
+    for (const b of bots) this.queue(b);
+  }
+
+  private queue(b: Bot): void {
+    if (!this.requeue) return;
+    if (this.o.pairing === 'strict') {
+      this.idle[b.node].push(b);
+      this.fill(b.node);
+      return;
+    }
+    b.queuedAt = performance.now();
+    this.join(b, () => b.matchId === null);
+  }
+
+  /** ENTRAR_FILA, retried while `again()` (PLAYER_IN_MATCH right after a match ended: this
+   *  node's replica has not applied MATCH_FINISHED yet). */
+  private join(b: Bot, again: () => boolean): void {
+    b.send({ type: 'ENTRAR_FILA' }, (r) => {
+      if (r.type === 'AGUARDANDO_OPONENTE') return;
+      this.err(`ENTRAR_FILA:${String(r.code)}`);
+      if (again() && this.requeue) setTimeout(() => this.join(b, again), 100);
+    });
   }
 
   private fill(node: number): void {
@@ -179,15 +215,7 @@ export class Arena {
     if (!b) return;
     this.slot[node] = b;
     b.queuedAt = performance.now();
-    const join = () => {
-      b.send({ type: 'ENTRAR_FILA' }, (r) => {
-        if (r.type === 'AGUARDANDO_OPONENTE') return;
-        // PLAYER_IN_MATCH right after a match ended: this node's replica has not applied MATCH_FINISHED yet.
-        this.err(`ENTRAR_FILA:${String(r.code)}`);
-        if (b.matchId === null && this.slot[node] === b) setTimeout(join, 100);
-      });
-    };
-    join();
+    this.join(b, () => b.matchId === null && this.slot[node] === b);
   }
 
   private freeSlot(b: Bot): void {
@@ -211,14 +239,13 @@ export class Arena {
         this.freeSlot(bot);
         let m = this.matches.get(id);
         if (!m) {
-          m = { id, bots: [], seq: 0, phase: '', turn: null, host: e.host as string, pending: null, nextAt: 0, timer: null, ended: false, handsAsked: false, moves: 0, createdAt: now };
+          m = { id, bots: [], seq: 0, phase: '', turn: null, host: e.host as string, shadow: e.shadow as string, pending: null, nextAt: 0, timer: null, ended: false, handsAsked: false, moves: 0, createdAt: now };
           this.matches.set(id, m);
           this.matchesCreated++;
         }
         m.bots.push(bot);
         bot.match = m;
-        void bot.client.subscribe(matchEventsTopic(id)).catch(() => this.err('SUBSCRIBE'));
-        if (m.bots.length === 2) this.chooseHands(m);
+        if (m.bots.length === 2) void this.settle(m);
         return;
       }
       case 'MAO':
@@ -239,8 +266,7 @@ export class Arena {
           m.host = e.host as string;
         }
         const p = m.pending;
-        if (p && seq >= p.seq && bot.seenSeq >= p.seq) {
-          // counted once per bot: seen is a bitmask of seats
+        if (p && seq >= p.seq) {
           const bit = m.bots[0] === bot ? 1 : 2;
           if ((p.seen & bit) === 0) {
             p.seen |= bit;
@@ -269,6 +295,28 @@ export class Arena {
     }
   }
 
+  /** Both bots know the match: make it cross-peer if needed, subscribe, choose hands. */
+  private async settle(m: MatchRec): Promise<void> {
+    const host = this.nodeIndex.get(m.host);
+    const shadow = this.nodeIndex.get(m.shadow);
+    const [a, b] = m.bots;
+    if (host !== undefined && shadow !== undefined && a.node === b.node) {
+      // A local pair: the second player goes to the shadow's node.
+      this.moved++;
+      b.client.end();
+      await this.connect(b, shadow).catch(() => this.err('RECONNECT'));
+    }
+    await Promise.all(
+      m.bots.map((x) =>
+        x.client
+          .subscribe(matchEventsTopic(m.id))
+          .then((q) => (q === 128 ? this.err('SUBSCRIBE_REFUSED') : undefined))
+          .catch(() => this.err('SUBSCRIBE')),
+      ),
+    );
+    for (const x of m.bots) void this.chooseHand(x, m);
+  }
+
   private leaveMatch(bot: Bot, m: MatchRec): void {
     if (bot.match !== m) return;
     bot.match = null;
@@ -276,20 +324,11 @@ export class Arena {
     bot.hand = [];
     if (m.bots.every((b) => b.match !== m)) this.matches.delete(m.id);
     else m.phase = 'FINALIZADO';
-    if (this.requeue) {
-      this.idle[bot.node].push(bot);
-      this.fill(bot.node);
-    }
-  }
-
-  private chooseHands(m: MatchRec): void {
-    if (m.handsAsked) return;
-    m.handsAsked = true;
-    for (const b of m.bots) void this.chooseHand(b, m);
+    this.queue(bot);
   }
 
   private async chooseHand(b: Bot, m: MatchRec): Promise<void> {
-    for (let attempt = 0; attempt < 20 && b.match === m && !m.ended; attempt++) {
+    for (let attempt = 0; attempt < 30 && b.match === m && !m.ended; attempt++) {
       const r = b.cards ? await b.request({ type: 'PRONTO', cardIds: b.cards }) : await b.request({ type: 'COMPRAR' });
       if (r.type === 'PACOTE_RESULTADO') {
         b.cards = (r.cards as { id: string }[]).map((c) => c.id);
@@ -363,7 +402,7 @@ export class Arena {
     }
   }
 
-  /** Matches with both bots in JOGANDO right now. */
+  /** Matches in JOGANDO right now. */
   playing(): number {
     let n = 0;
     for (const m of this.matches.values()) if (m.phase === 'JOGANDO' && !m.ended) n++;

@@ -17,6 +17,8 @@ export async function startMatchCluster(opts: { stockScale: number; extraArgs?: 
   // Turn timer and disconnect forfeit far away: the benchmark measures moves, not timers.
   const cluster = await TestCluster.start(3, ['--turn-ms', '3600000', '--forfeit-ms', '3600000', '--stock-scale', String(opts.stockScale), ...(opts.extraArgs ?? [])], {
     TRINCA_LOG_LEVEL: process.env.TRINCA_LOG_LEVEL ?? 'warn',
+    // e.g. TRINCA_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the peers
+    ...(process.env.TRINCA_NODE_OPTIONS ? { NODE_OPTIONS: process.env.TRINCA_NODE_OPTIONS } : {}),
   });
   try {
     const clusterId = (await getJson<{ clusterId: string }>(`${cluster.peers[0].url}/health`)).body.clusterId;

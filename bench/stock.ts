@@ -11,6 +11,7 @@
 // committed Raft entry (fsynced on a majority before the answer). Then, unless
 // --skip-failover, it runs bench/leader-failover.ts on the same cluster. Prints ONE JSON
 // object on stdout; progress goes to stderr.
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runLeaderFailover, type FailoverResult } from './leader-failover.ts';
 import { log, percentile, round, sleep, startBenchCluster, waitForConvergence, installSignalCleanup, type BenchCluster } from './support.ts';
@@ -40,6 +41,17 @@ for (const [k, v] of Object.entries({ seconds, concurrency, stockScale, trials, 
 }
 if (!(warmup >= 0)) throw new Error('--warmup must be >= 0');
 
+/** CPU time (user + system, ms) a process has used so far; null where /proc is missing. */
+function cpuMs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
 interface ThroughputResult {
   packs_per_s: number;
   p50_ms: number;
@@ -50,6 +62,9 @@ interface ThroughputResult {
   errors: number;
   p999_ms: number;
   max_ms: number;
+  /** CPU of the three peers (and of this process) per acknowledged pack in the window. */
+  cpu_ms_per_pack: number | null;
+  bench_cpu_ms_per_pack: number | null;
 }
 
 async function throughput(bc: BenchCluster): Promise<ThroughputResult> {
@@ -64,11 +79,12 @@ async function throughput(bc: BenchCluster): Promise<ThroughputResult> {
   const buyer = async (b: number): Promise<void> => {
     const peer = peers[b % peers.length];
     const playerId = bc.players[b % bc.players.length];
+    const conn = bc.client.connection(peer);
     for (let n = 0; performance.now() < to; n++) {
       const t = performance.now();
       let ok = false;
       try {
-        const r = await bc.client.buy(peer, `tp-${b}-${n}`, playerId, 10_000);
+        const r = await conn.buy(`tp-${b}-${n}`, playerId, 10_000);
         ok = r.status === 200;
         if (!ok && !firstError) firstError = `${peer.id}: ${r.status} ${JSON.stringify(r.body)}`;
       } catch (err) {
@@ -84,13 +100,24 @@ async function throughput(bc: BenchCluster): Promise<ThroughputResult> {
       latencies.push(done - t);
       perPeer.set(peer.id, (perPeer.get(peer.id) ?? 0) + 1);
     }
+    conn.close();
   };
+  const pids = [...peers.map((p) => p.proc?.pid), process.pid];
+  let cpuFrom: (number | null)[] = [];
+  const startCpu = setTimeout(() => (cpuFrom = pids.map(cpuMs)), Math.max(0, from - performance.now()));
+  let cpuTo: (number | null)[] = [];
+  const stopCpu = setTimeout(() => (cpuTo = pids.map(cpuMs)), Math.max(0, to - performance.now()));
   const progress = setInterval(() => log('…', { packs: latencies.length, errors }), 2000);
   try {
     await Promise.all(Array.from({ length: concurrency }, (_, b) => buyer(b)));
   } finally {
     clearInterval(progress);
+    clearTimeout(startCpu);
+    clearTimeout(stopCpu);
   }
+  const used = pids.map((_, i) => (cpuFrom[i] != null && cpuTo[i] != null ? cpuTo[i]! - cpuFrom[i]! : null));
+  const perPack = (ms: (number | null)[]) => (latencies.length > 0 && ms.every((x) => x !== null) ? round((ms as number[]).reduce((a, b) => a + b, 0) / latencies.length, 3) : null);
+  log('cpu during the window (ms)', Object.fromEntries(used.map((u, i) => [i < peers.length ? peers[i].id : 'bench', u])));
   if (errors > 0) log('purchases failed', { errors, first: firstError });
   log('throughput per entry peer', Object.fromEntries(perPeer));
   latencies.sort((a, b) => a - b);
@@ -104,6 +131,8 @@ async function throughput(bc: BenchCluster): Promise<ThroughputResult> {
     errors,
     p999_ms: round(percentile(latencies, 0.999)),
     max_ms: round(latencies[latencies.length - 1] ?? NaN),
+    cpu_ms_per_pack: perPack(used.slice(0, peers.length)),
+    bench_cpu_ms_per_pack: perPack(used.slice(peers.length)),
   };
 }
 
@@ -112,8 +141,13 @@ async function main(): Promise<void> {
   installSignalCleanup(() => bc.cluster.stop());
   try {
     log('throughput run', { concurrency, seconds, warmup, stockScale });
+    const before = await bc.client.status(bc.cluster.peers[0]);
     const tp = await throughput(bc);
     log('throughput', { ...tp });
+    const after = await bc.client.status(bc.cluster.peers[0]);
+    // A term change means an election happened under load (a leader that looked dead).
+    const elections = after.term - before.term;
+    if (elections > 0) log('elections during the throughput run', { from: before.term, to: after.term, leaderBefore: before.leader, leaderAfter: after.leader });
     const digest = await waitForConvergence(bc.cluster, bc.client, 30_000);
     const st = await bc.client.status(bc.cluster.peers[0]);
     log('replicas agree after the run', { digest, sold: st.sold, total: st.total });
@@ -131,6 +165,8 @@ async function main(): Promise<void> {
       seconds: tp.seconds,
       total_packs: tp.total_packs,
       errors: tp.errors,
+      elections,
+      cpu_ms_per_pack: tp.cpu_ms_per_pack,
       ...(fo
         ? {
             failover_trials: fo.trials,

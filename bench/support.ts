@@ -3,6 +3,7 @@
 // for the buyers (the benchmark shares the machine's two cores with the three nodes, so
 // its own per-request CPU is kept small: node:http, one pre-signed JWT, no fetch/undici).
 import http from 'node:http';
+import net from 'node:net';
 import { TestCluster, waitFor, type Peer } from '../test/support/peer.ts';
 import { TestPlayer } from '../test/support/player.ts';
 import { getJson, peerToken } from '../test/support/http.ts';
@@ -98,6 +99,11 @@ export class BenchClient {
     return this.request(peer, 'POST', '/estoque/comprar_pacote', { requestId, playerId }, timeoutMs);
   }
 
+  /** A dedicated lean connection to `peer` for one buyer (see RawConnection). */
+  connection(peer: Peer): RawConnection {
+    return new RawConnection(peer.opts.httpPort, () => this.auth());
+  }
+
   async status(peer: Peer, timeoutMs = 2000): Promise<{ leader: string | null; term: number; commitIndex: number; sold: number; total: number }> {
     const r = await this.request(peer, 'GET', '/estoque/status', undefined, timeoutMs);
     if (r.status !== 200) throw new Error(`${peer.id}: status ${r.status}`);
@@ -112,6 +118,96 @@ export class BenchClient {
 
   close(): void {
     this.agent.destroy();
+  }
+}
+
+/**
+ * One keep-alive HTTP/1.1 connection driven by hand: the request is one preformatted
+ * string, the answer is read by its Content-Length. The load generator shares the two
+ * cores with the three peers, and node:http's client costs several times more CPU per
+ * request than this (docs/benchmarks.md); the peers still serve real node:http + Koa.
+ * One request at a time; a failed or timed-out request drops the socket and the next one
+ * reconnects.
+ */
+export class RawConnection {
+  private socket: net.Socket | null = null;
+  private pending: { resolve: (r: Reply) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | null = null;
+  private buf: Buffer = Buffer.alloc(0);
+
+  constructor(
+    private readonly port: number,
+    private readonly token: () => Promise<string>,
+  ) {}
+
+  buy(requestId: string, playerId: string, timeoutMs = 10_000): Promise<Reply> {
+    return this.post('/estoque/comprar_pacote', JSON.stringify({ requestId, playerId }), timeoutMs);
+  }
+
+  async post(path: string, json: string, timeoutMs: number): Promise<Reply> {
+    if (this.pending) throw new Error('RawConnection: one request at a time');
+    const token = await this.token();
+    const head =
+      `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${this.port}\r\nAuthorization: Bearer ${token}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n`;
+    return new Promise<Reply>((resolve, reject) => {
+      const timer = setTimeout(() => this.fail(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+      this.pending = { resolve, reject, timer };
+      const socket = this.socket ?? this.connect();
+      socket.write(head + json);
+    });
+  }
+
+  close(): void {
+    this.socket?.destroy();
+    this.socket = null;
+  }
+
+  private connect(): net.Socket {
+    const socket = net.connect({ host: '127.0.0.1', port: this.port, noDelay: true });
+    this.socket = socket;
+    this.buf = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+      this.parse();
+    });
+    socket.on('error', (e) => this.fail(e, socket));
+    socket.on('close', () => this.fail(new Error('connection closed'), socket));
+    return socket;
+  }
+
+  private parse(): void {
+    const end = this.buf.indexOf('\r\n\r\n');
+    if (end < 0) return;
+    const head = this.buf.toString('latin1', 0, end);
+    const status = Number(head.slice(9, 12));
+    const m = /\r\ncontent-length: *(\d+)/i.exec(head);
+    if (!m) return this.fail(new Error('answer without Content-Length'));
+    const len = Number(m[1]);
+    if (this.buf.length < end + 4 + len) return;
+    const text = this.buf.toString('utf8', end + 4, end + 4 + len);
+    this.buf = this.buf.subarray(end + 4 + len);
+    const p = this.pending;
+    if (!p) return;
+    this.pending = null;
+    clearTimeout(p.timer);
+    let body: Record<string, unknown>;
+    try {
+      body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      body = { error: 'BAD_RESPONSE', message: text.slice(0, 200) };
+    }
+    if (/\r\nconnection: *close/i.test(head)) this.close();
+    p.resolve({ status, body });
+  }
+
+  private fail(err: Error, socket: net.Socket | null = this.socket): void {
+    if (socket !== this.socket) return;
+    this.close();
+    const p = this.pending;
+    if (!p) return;
+    this.pending = null;
+    clearTimeout(p.timer);
+    p.reject(err);
   }
 }
 
@@ -188,7 +284,7 @@ export async function waitForConvergence(cluster: TestCluster, client: BenchClie
   );
 }
 
-/** Runs `main`, prints nothing else on stdout, and always tears the cluster down. */
+/** On SIGINT/SIGTERM, tear the cluster down (kill -9 the peers, remove their data) before exiting. */
 export function installSignalCleanup(cleanup: () => Promise<void>): void {
   let done = false;
   const once = async (code: number) => {

@@ -1,6 +1,5 @@
-// The desktop bridge: IPC channel names and the shapes crossing them. Shared by the main
-// process and the preload (both under electron/). The renderer has its own copy of the
-// interface (renderer/src/lib/desktop.ts), because renderer → protocol is its only dependency.
+// The desktop bridge: IPC channel names, shared by the main process and the preload. The
+// API's shapes are in protocol/desktop.ts, shared with the renderer.
 
 export const IPC = {
   nodeInfo: 'trinca:node-info',
@@ -9,23 +8,7 @@ export const IPC = {
   openDataFolder: 'trinca:open-data-folder',
 } as const;
 
-export interface DesktopNodeInfo {
-  id: string;
-  clusterId: string;
-  httpUrl: string;
-  mqttPort: number;
-  dataDir: string;
-  appVersion: string;
-}
-
-export type DesktopResult<T> = { ok: true; value: T } | { ok: false; error: string };
-
-export interface TrincaDesktopApi {
-  nodeInfo(): Promise<DesktopNodeInfo>;
-  createInvite(): Promise<DesktopResult<string>>;
-  joinCluster(code: string): Promise<DesktopResult<null>>;
-  openDataFolder(): Promise<void>;
-}
+export type { DesktopNodeInfo, DesktopResult, TrincaDesktopApi } from '../protocol/desktop.ts';
 
 /** Longest invite code accepted over IPC (a real one is a few hundred characters). */
 export const MAX_INVITE_LENGTH = 8192;

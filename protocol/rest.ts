@@ -33,6 +33,12 @@ export const HeartbeatBody = z.object({
 export type HeartbeatBody = z.infer<typeof HeartbeatBody>;
 export const HeartbeatResponse = z.object({ members: z.array(MemberInfo) });
 
+/** Operator: remove a peer that is gone for good (Raft config change + REMOVE_MEMBER). */
+export const RemoveMemberBody = z.object({ id: nodeId });
+export type RemoveMemberBody = z.infer<typeof RemoveMemberBody>;
+export const RemoveMemberResponse = z.object({ removed: nodeId, voters: z.array(nodeId), learners: z.array(nodeId) });
+export type RemoveMemberResponse = z.infer<typeof RemoveMemberResponse>;
+
 export interface ServerInfo {
   id: string;
   address: string;

@@ -9,6 +9,7 @@ import { DEFAULT_TIMING, ID_PATTERN, type NodeConfig } from './config.ts';
 import { decodeInvite, InviteError } from './cluster/invite.ts';
 import { runCluster } from './cli/cluster.ts';
 import { printInvite, printToken } from './cli/invite.ts';
+import { removePeer } from './cli/remove-peer.ts';
 
 export class UsageError extends Error {}
 
@@ -17,7 +18,9 @@ const USAGE = `usage:
                  [--secret-file FILE] [--join URL[,URL…]] [--invite CODE] [--stock-scale N]
   trinca cluster [--size 3] [--base-http 8081] [--base-mqtt 1884] [--data DIR]
   trinca invite  --data DIR [--secret-file FILE]
-  trinca token   --data DIR [--secret-file FILE]    a 60 s peer JWT (e.g. to scrape /metrics)`;
+  trinca token   --data DIR [--secret-file FILE]    a 60 s peer JWT (e.g. to scrape /metrics)
+  trinca remove-peer --data DIR --id X [--secret-file FILE] [--peer URL]
+                 remove peer X, gone for good, from the cluster (run next to a live member)`;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_UI_DIR = path.resolve(here, '../renderer/dist');
@@ -160,6 +163,8 @@ export async function main(argv: string[]): Promise<void> {
         return await printInvite(rest);
       case 'token':
         return await printToken(rest);
+      case 'remove-peer':
+        return await removePeer(rest);
       case undefined:
       case '-h':
       case '--help':

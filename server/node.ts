@@ -28,7 +28,8 @@ import { LedgerReplica } from './ledger/replica.ts';
 import { LedgerService } from './ledger/service.ts';
 import { ledgerRouter } from './ledger/routes.ts';
 import { Admission } from './cluster/admission.ts';
-import { members as ledgerMembers, remainingCards, stockStatus, type LedgerResult } from './ledger/machine/index.ts';
+import { removeMember } from './cluster/removal.ts';
+import { activeMatchesByHost, members as ledgerMembers, remainingCards, stockStatus, type LedgerResult } from './ledger/machine/index.ts';
 import { RARITIES } from '../protocol/cards.ts';
 import { MatchLogStore } from './storage/match-log.ts';
 import { MatchService } from './match/service.ts';
@@ -169,6 +170,7 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
         onHeartbeat: (b) => {
           if (!b.leaving && b.mqttPort !== undefined) membership.merge([{ id: b.id, address: b.address, mqttPort: b.mqttPort }]);
         },
+        removeMember: (id) => removeMember({ raft: () => raft, admission: () => admission, client, addressOf }, id),
       }),
       metricsRouter(metrics),
       raftRouter(config.id, () => raft as RaftNode<unknown> | null, (data) => LedgerReplica.validSnapshot(data, clusterId)),
@@ -329,7 +331,10 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
     node: config.id,
     leader: raftView().leader,
     term: raftView().term,
-    peers: membership.servers(roleOf).map((s) => ({ id: s.id, address: s.address, mqttPort: s.mqttPort, alive: s.alive, raftRole: s.raftRole })),
+    peers: (() => {
+      const hosted = replica ? activeMatchesByHost(replica.state) : new Map<string, number>();
+      return membership.servers(roleOf).map((s) => ({ id: s.id, address: s.address, mqttPort: s.mqttPort, alive: s.alive, raftRole: s.raftRole, matches: hosted.get(s.id) ?? 0 }));
+    })(),
     stock: replica ? { total: stockStatus(replica.state).total, remaining: remainingCards(replica.state) } : null,
     at: Date.now(),
   }));

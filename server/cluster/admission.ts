@@ -6,6 +6,8 @@ import type { LedgerReplica } from '../ledger/replica.ts';
 import type { MemberInfo } from '../../protocol/rest.ts';
 import type { Logger } from '../log.ts';
 
+export class UnknownMemberError extends Error {}
+
 export class Admission {
   private timer: NodeJS.Timeout | null = null;
   private promoting = false;
@@ -41,6 +43,34 @@ export class Admission {
         return;
       } catch (err) {
         if (err instanceof NotLeaderError) throw err;
+        if (!(err instanceof ConfigChangeRefused || err instanceof ProposalLostError)) throw err;
+        if (performance.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
+  /**
+   * Leader only: removes a peer for good — the Raft configuration change `remove` carrying
+   * the ledger's REMOVE_MEMBER — and resolves once it is committed. One change at a time:
+   * retried while another is in flight. A peer already out of the configuration but still
+   * in the membership table is dropped from the table. Ids must never be reused afterwards.
+   */
+  async remove(id: string, timeoutMs = 15_000): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const cfg = this.raft.status().config;
+      const inConfig = cfg.voters.includes(id) || cfg.learners.includes(id);
+      const known = ledgerMembers(this.replica.state).some((x) => x.id === id);
+      if (!inConfig && !known) throw new UnknownMemberError(`no peer ${id} in the cluster`);
+      try {
+        if (inConfig) await this.raft.proposeConfig({ op: 'remove', id }, { type: 'REMOVE_MEMBER', id });
+        else await this.raft.propose({ type: 'REMOVE_MEMBER', id });
+        this.log.warn({ peer: id }, 'peer removed from the cluster');
+        return;
+      } catch (err) {
+        if (err instanceof NotLeaderError) throw err;
+        if (err instanceof ConfigChangeRefused && /last voter|not a member/.test(err.message)) throw err;
         if (!(err instanceof ConfigChangeRefused || err instanceof ProposalLostError)) throw err;
         if (performance.now() > deadline) throw err;
         await new Promise((r) => setTimeout(r, 50));

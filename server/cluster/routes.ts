@@ -1,7 +1,7 @@
 // REST for membership: /register, /heartbeat, /servers, /health.
 import Router from '@koa/router';
 import { parseBody } from '../http/errors.ts';
-import { HeartbeatBody, RegisterBody, type HealthBody, type MemberInfo, type RegisterResponse } from '../../protocol/rest.ts';
+import { HeartbeatBody, RegisterBody, RemoveMemberBody, type HealthBody, type MemberInfo, type RegisterResponse, type RemoveMemberResponse } from '../../protocol/rest.ts';
 import type { Membership } from './membership.ts';
 import type { PeerState } from '../http/app.ts';
 import { HttpError } from '../http/errors.ts';
@@ -15,6 +15,8 @@ export interface ClusterRouteDeps {
   register: (member: MemberInfo) => Promise<RegisterResponse>;
   /** Heartbeat side effects beyond liveness (e.g. gossip merge). */
   onHeartbeat: (body: HeartbeatBody) => void;
+  /** Operator: removes a peer that is gone for good (through the leader); see removal.ts. */
+  removeMember?: (id: string) => Promise<RemoveMemberResponse>;
 }
 
 export function clusterRouter(deps: ClusterRouteDeps): Router<PeerState> {
@@ -47,6 +49,12 @@ export function clusterRouter(deps: ClusterRouteDeps): Router<PeerState> {
     else if (deps.membership.get(body.id)) deps.membership.markSeen(body.id, { term: body.term, leader: body.leader });
     deps.onHeartbeat(body);
     ctx.body = { members: deps.membership.list() };
+  });
+
+  r.post('/cluster/remove_member', async (ctx) => {
+    const body = parseBody(RemoveMemberBody, ctx.request.body);
+    if (!deps.removeMember) throw new HttpError(503, 'UNAVAILABLE', 'membership changes are not available on this node yet');
+    ctx.body = await deps.removeMember(body.id);
   });
 
   return r;

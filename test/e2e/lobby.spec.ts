@@ -83,7 +83,7 @@ test.describe('first run and lobby', () => {
     await expect(page.getByTestId('queue-join')).toBeInViewport();
   });
 
-  test('buys a pack and watches it open (needs COMPRAR on the node)', async ({ openPlayer }, testInfo) => {
+  test('buys a pack and watches it open', async ({ openPlayer }, testInfo) => {
     const { page } = await openPlayer('Edu', { peer: 2 });
     await setName(page, 'Edu');
     const ids = await buyPack(page, () => shot(page, 'pack-opening', testInfo));

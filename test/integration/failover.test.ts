@@ -2,7 +2,8 @@
 // and a host cut off (SIGSTOP) that must stop serving the old epoch. After every trial:
 // the match finished, no acknowledged move is missing from the surviving log, no gaps.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { TestCluster, waitFor, type Peer } from '../support/peer.ts';
+import type { TestCluster } from '../support/peer.ts';
+import { waitFor, type Peer } from '../support/peer.ts';
 import { getJson } from '../support/http.ts';
 import { MatchTools, gapless, type MatchLog } from '../support/matches.ts';
 import type { MatchBot } from '../support/bot.ts';
@@ -10,19 +11,15 @@ import type { MatchBot } from '../support/bot.ts';
 const TRIALS = Number(process.env.TRINCA_FAILOVER_TRIALS ?? 10);
 
 describe('match failover (real processes)', () => {
-  let cluster: TestCluster;
   let tools: MatchTools;
-  const bots: MatchBot[] = [];
+  let cluster: TestCluster;
 
   beforeAll(async () => {
-    cluster = await TestCluster.start(3, ['--turn-ms', '20000']);
-    const clusterId = (await getJson<{ clusterId: string }>(`${cluster.peers[0].url}/health`)).body.clusterId;
-    tools = new MatchTools(cluster, clusterId);
-    await waitFor('a leader', async () => (await tools.call(cluster.peers[0], 'GET', '/estoque/status')).body.leader, 15_000);
+    tools = await MatchTools.start(['--turn-ms', '20000']);
+    cluster = tools.cluster;
   }, 60_000);
   afterAll(async () => {
-    await Promise.all(bots.map((b) => b.close()));
-    await cluster?.stop();
+    await tools?.stop();
   });
 
   async function allAlive(): Promise<void> {
@@ -73,8 +70,7 @@ describe('match failover (real processes)', () => {
       const pa = cluster.peers[t % 3];
       const pb = cluster.peers[(t + 1) % 3];
       const { a, b, matchId } = await tools.pair(pa, pb);
-      bots.push(a, b);
-      await playUntil(a, b, matchId, 3 + (t % 4));
+        await playUntil(a, b, matchId, 3 + (t % 4));
       const m = await meta(matchId);
       const host = cluster.peer(m.host);
       const shadow = cluster.peer(m.shadow!);
@@ -96,8 +92,7 @@ describe('match failover (real processes)', () => {
     for (let t = 0; t < 3; t++) {
       await allAlive();
       const { a, b, matchId } = await tools.pair(cluster.peers[t % 3], cluster.peers[(t + 2) % 3]);
-      bots.push(a, b);
-      await playUntil(a, b, matchId, 4);
+        await playUntil(a, b, matchId, 4);
       const m = await meta(matchId);
       const host = cluster.peer(m.host);
       cluster.peer(m.shadow!).kill9();
@@ -119,7 +114,6 @@ describe('match failover (real processes)', () => {
   it('a host cut off (not killed) stops accepting moves for the old epoch', async () => {
     await allAlive();
     const { a, b, matchId } = await tools.pair(cluster.peers[0], cluster.peers[1]);
-    bots.push(a, b);
     await playUntil(a, b, matchId, 2);
     const m = await meta(matchId);
     const host = cluster.peer(m.host);

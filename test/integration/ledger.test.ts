@@ -155,6 +155,8 @@ describe('replicated ledger (real processes)', () => {
       ['/raft/install_snapshot', { term: 1, leaderId: 'test-client', lastIncludedIndex: 5, lastIncludedTerm: 1, config: { voters: [], learners: [] }, data: { junk: true } }],
       ['/estoque/comprar_pacote', { requestId: '' }],
       ['/raft/propose', { command: { type: 'BUY_PACK' } }],
+      ['/raft/propose', { commands: [] }],
+      ['/raft/propose', { commands: [{ type: 'BUY_PACK', requestId: 'x', playerId: 'y' }, { type: 'BUY_PACK' }] }],
     ] as const) {
       const r = await stock.call(peer, 'POST', p, body);
       expect(r.status, p).toBe(400);
@@ -169,6 +171,29 @@ describe('replicated ledger (real processes)', () => {
     expect(after.violations).toEqual([]);
     expect(before.violations).toEqual([]);
   }, 60_000);
+
+  it('a batched /raft/propose answers each command on its own; only the leader takes one', async () => {
+    const leader = await stock.leader();
+    const follower = cluster.peers.find((p) => p.id !== leader.id)!;
+    const commands = [
+      { type: 'BUY_PACK', requestId: 'batch-1', playerId: playerIds[0] },
+      { type: 'BUY_PACK', requestId: 'batch-2', playerId: 'no-such-player' },
+      { type: 'BUY_PACK', requestId: 'batch-1', playerId: playerIds[0] },
+    ];
+    const refused = await stock.call(follower, 'POST', '/raft/propose', { commands });
+    expect(refused.status).toBe(503);
+    expect(refused.body.error).toBe('NOT_LEADER');
+    const r = await stock.call(leader, 'POST', '/raft/propose', { commands });
+    expect(r.status).toBe(200);
+    const results = r.body.results as { index: number; result: { ok: boolean; code?: string; cards?: unknown[] } }[];
+    expect(results).toHaveLength(3);
+    expect(results[0].result.ok).toBe(true);
+    expect(results[0].result.cards).toHaveLength(5);
+    expect(results[1].result).toMatchObject({ ok: false, code: 'UNKNOWN_PLAYER' });
+    // The same requestId twice in one batch: applied once, the second gets the same pack.
+    expect(results[2].result.cards).toEqual(results[0].result.cards);
+    expect(new Set(results.map((x) => x.index)).size).toBe(3);
+  }, 30_000);
 
   it('players buy over MQTT: COMPRAR → PACOTE_RESULTADO, COLECAO, RANKING; their token works on every peer', async () => {
     const p = TestPlayer.fresh();

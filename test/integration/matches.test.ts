@@ -1,32 +1,26 @@
 // Matches across real peers: a whole cross-peer match, host and shadow logs identical,
 // illegal moves, forged/replayed/stale replication, and a third peer relaying a match.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { TestCluster, waitFor } from '../support/peer.ts';
-import { getJson } from '../support/http.ts';
+import type { TestCluster } from '../support/peer.ts';
+import { waitFor } from '../support/peer.ts';
 import { MatchTools, gapless } from '../support/matches.ts';
-import type { MatchBot } from '../support/bot.ts';
 import { replay, stateHash } from '../../server/game/index.ts';
 import { bareEvent } from '../../server/match/signing.ts';
 
 describe('matches across peers (real processes)', () => {
-  let cluster: TestCluster;
   let tools: MatchTools;
-  const bots: MatchBot[] = [];
+  let cluster: TestCluster;
 
   beforeAll(async () => {
-    cluster = await TestCluster.start(3, ['--turn-ms', '20000']);
-    const clusterId = (await getJson<{ clusterId: string }>(`${cluster.peers[0].url}/health`)).body.clusterId;
-    tools = new MatchTools(cluster, clusterId);
-    await waitFor('a leader', async () => (await tools.call(cluster.peers[0], 'GET', '/estoque/status')).body.leader, 15_000);
+    tools = await MatchTools.start(['--turn-ms', '20000']);
+    cluster = tools.cluster;
   }, 60_000);
   afterAll(async () => {
-    await Promise.all(bots.map((b) => b.close()));
-    await cluster?.stop();
+    await tools?.stop();
   });
 
   it('a cross-peer match is played to the end; both see the same result; host and shadow logs are identical', async () => {
     const { a, b, matchId } = await tools.pair(cluster.peers[0], cluster.peers[1]);
-    bots.push(a, b);
     await Promise.all([a.buyHand(), b.buyHand()]);
     const [ea, eb] = await Promise.all([a.waitEnd(), b.waitEnd()]);
     expect(ea).toEqual(eb);
@@ -63,7 +57,6 @@ describe('matches across peers (real processes)', () => {
 
   it('illegal moves get specific ERRO codes', async () => {
     const { a, b, matchId } = await tools.pair(cluster.peers[1], cluster.peers[2]);
-    bots.push(a, b);
     a.autoplay = false;
     b.autoplay = false;
     // Wrong phase: playing before hands are set.
@@ -89,7 +82,6 @@ describe('matches across peers (real processes)', () => {
 
   it('forged, replayed, skipped and stale replication is refused and changes nothing', async () => {
     const { a, b, matchId } = await tools.pair(cluster.peers[0], cluster.peers[2]);
-    bots.push(a, b);
     a.autoplay = false;
     b.autoplay = false;
     await Promise.all([a.buyHand(), b.buyHand()]);
@@ -142,7 +134,6 @@ describe('matches across peers (real processes)', () => {
 
   it('a player who moves to a third peer keeps getting every update', async () => {
     const { a, b, matchId } = await tools.pair(cluster.peers[0], cluster.peers[0]);
-    bots.push(a, b);
     await Promise.all([a.buyHand(), b.buyHand()]);
     const meta = (await tools.log(cluster.peers[0], matchId))!;
     const third = cluster.peers.find((p) => p.id !== meta.host && p.id !== meta.shadow)!;

@@ -1,30 +1,24 @@
 // Every match ends: the turn timer plays the lowest card for a player who does not move,
 // and a player whose connection is gone too long forfeits (DESIGN §5).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { TestCluster, waitFor } from '../support/peer.ts';
-import { getJson } from '../support/http.ts';
+import type { TestCluster } from '../support/peer.ts';
+import { waitFor } from '../support/peer.ts';
 import { MatchTools } from '../support/matches.ts';
-import type { MatchBot } from '../support/bot.ts';
 
 describe('turn timer and disconnect forfeit', () => {
-  let cluster: TestCluster;
   let tools: MatchTools;
-  const bots: MatchBot[] = [];
+  let cluster: TestCluster;
 
   beforeAll(async () => {
-    cluster = await TestCluster.start(3, ['--turn-ms', '800', '--forfeit-ms', '2500']);
-    const clusterId = (await getJson<{ clusterId: string }>(`${cluster.peers[0].url}/health`)).body.clusterId;
-    tools = new MatchTools(cluster, clusterId);
-    await waitFor('a leader', async () => (await tools.call(cluster.peers[0], 'GET', '/estoque/status')).body.leader, 15_000);
+    tools = await MatchTools.start(['--turn-ms', '800', '--forfeit-ms', '2500']);
+    cluster = tools.cluster;
   }, 60_000);
   afterAll(async () => {
-    await Promise.all(bots.map((b) => b.close()));
-    await cluster?.stop();
+    await tools?.stop();
   });
 
   it('a player who does not move gets its lowest card played; the match ends anyway', async () => {
     const { a, b, matchId } = await tools.pair(cluster.peers[0], cluster.peers[1]);
-    bots.push(a, b);
     a.autoplay = false;
     b.autoplay = false;
     await Promise.all([a.buyHand(), b.buyHand()]);
@@ -50,7 +44,6 @@ describe('turn timer and disconnect forfeit', () => {
 
   it('a player whose connection is gone too long forfeits', async () => {
     const { a, b } = await tools.pair(cluster.peers[1], cluster.peers[2]);
-    bots.push(a, b);
     a.autoplay = false;
     b.autoplay = false;
     await Promise.all([a.buyHand(), b.buyHand()]);

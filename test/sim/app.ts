@@ -32,6 +32,8 @@ export interface SimApp<S = unknown> {
   /** Check invariants after every n-th applied batch per node (default 1); they are also
    *  checked at every snapshot taken or installed and at the end. */
   readonly checkEvery?: number;
+  /** Compare replicas' digests at every index that is a multiple of this (default 16). */
+  readonly digestEvery?: number;
   digest(state: S): string;
   snapshot(state: S): unknown;
   /** Optional fast path: a snapshot and the digest of the same state in one pass. */

@@ -6,8 +6,11 @@
 //                           sharing an (index, term) share the whole prefix;
 //  * leader completeness  — a new leader's log holds every entry already applied anywhere;
 //  * state-machine safety — no two nodes apply different entries at one index, and nodes
-//                           at the same snapshot index have the same application digest.
-import type { Entry, NodeId, RaftCore } from '../../server/raft/core/index.ts';
+//                           at the same snapshot index have the same application digest;
+//  * commitment           — when a leader commits an entry, it is on stable storage at a
+//                           majority of the voters (the definition the proofs rely on; it
+//                           catches a driver that acknowledges before it syncs).
+import { majority, type Entry, type NodeId, type RaftCore } from '../../server/raft/core/index.ts';
 import { fnv1a } from './hash.ts';
 
 export class SafetyViolation extends Error {
@@ -109,6 +112,25 @@ export class Checker {
     if (seen === undefined) this.snapDigest.set(index, digest);
     else if (seen !== digest) throw new SafetyViolation('state machine safety', `${node} state at ${index} has digest ${digest}, another node ${seen}`);
     this.stats.snapshotsChecked++;
+  }
+
+  /**
+   * A leader's commit advanced to `index` (term `term`): a majority of `voters` must hold
+   * it durably. `durable(id)` answers for one voter. `prevVoters` (the configuration before
+   * a change appended meanwhile) is accepted too: the commit may have been counted there.
+   */
+  onLeaderCommit(
+    leader: NodeId,
+    index: number,
+    term: number,
+    voters: readonly NodeId[],
+    prevVoters: readonly NodeId[],
+    durable: (id: NodeId) => boolean,
+  ): void {
+    const ok = (vs: readonly NodeId[]) => vs.filter(durable).length >= majority(vs.length);
+    if (ok(voters) || ok(prevVoters)) return;
+    const holders = voters.filter(durable);
+    throw new SafetyViolation('commitment', `${leader} committed ${index}@t${term} but only [${holders.join(',')}] of [${voters.join(',')}] hold it durably`);
   }
 
   /** Commit index never goes backwards within one incarnation of a node. */

@@ -10,7 +10,7 @@ import { counterApp, type ClientOp, type SimApp } from './app.ts';
 import { Checker } from './checker.ts';
 import { TraceHash } from './hash.ts';
 import { CALM, Network } from './network.ts';
-import { SimNode, type NodeEnv } from './node.ts';
+import { SimNode, type DriverBug, type NodeEnv } from './node.ts';
 import { EventQueue, type Timed } from './queue.ts';
 import { Rng } from './rng.ts';
 import { describeScenario, scenarioFor, type Scenario } from './scenario.ts';
@@ -38,6 +38,8 @@ export interface SimOptions {
   scenario?: Partial<Scenario>;
   /** Collect the full trace (for debugging a seed). */
   verbose?: boolean;
+  /** Run a deliberately broken driver (the simulator must then fail). */
+  driverBug?: DriverBug;
 }
 
 export interface SimResult {
@@ -68,6 +70,7 @@ export class Simulation {
   private readonly env: NodeEnv;
   private events = 0;
   private barrier: ClientOp | null = null;
+  private readonly genesis: string[];
 
   constructor(private readonly opts: SimOptions) {
     this.rng = new Rng(opts.seed);
@@ -81,6 +84,7 @@ export class Simulation {
       now: () => this.now,
       send: (m) => this.net.send(m, this.now),
       scheduleDisk: (n, delay) => this.q.push({ time: this.now + delay, kind: 'disk', node: n.id, epoch: n.epoch }),
+      durable: (id, index, term) => this.nodes.get(id)?.disk.durableHas(index, term) ?? false,
       diskDelay: () => (this.sc.diskMaxDelay > 0 ? this.rng.next() * this.sc.diskMaxDelay : 0),
       trace: (s) => this.trace(s),
       raft: {
@@ -91,8 +95,10 @@ export class Simulation {
         maxUncommittedEntries: 1000,
       },
       compactEvery: this.sc.compactEvery,
+      driverBug: opts.driverBug ?? 'none',
     };
     const ids = Array.from({ length: this.sc.nodes }, () => this.freshId());
+    this.genesis = ids;
     const boot: ClusterConfig = { voters: ids, learners: [] };
     for (const id of ids) this.addNode(id, boot);
   }
@@ -102,7 +108,7 @@ export class Simulation {
   }
 
   private addNode(id: string, boot: ClusterConfig): SimNode {
-    const n = new SimNode(id, boot, this.env);
+    const n = new SimNode(id, boot, this.genesis, this.env);
     this.nodes.set(id, n);
     this.boot(n);
     return n;
@@ -195,7 +201,7 @@ export class Simulation {
     this.events++;
     switch (ev.kind) {
       case 'deliver': {
-        const m = ev.msg;
+        const m: RaftMessage = this.sc.wire ? JSON.parse(JSON.stringify(ev.msg)) : ev.msg;
         const to = this.nodes.get(m.to);
         // A link cut while the message was in flight loses it too.
         if (!to || !to.alive || !this.net.open(m.from, m.to)) return;
@@ -271,7 +277,11 @@ export class Simulation {
       // One-way: a node that can send but not receive (or the reverse).
       const x = this.rng.pick(ids);
       const inbound = this.rng.chance(0.5);
-      for (const y of ids) if (y !== x) inbound ? this.net.cutOneWay(y, x) : this.net.cutOneWay(x, y);
+      for (const y of ids) {
+        if (y === x) continue;
+        if (inbound) this.net.cutOneWay(y, x);
+        else this.net.cutOneWay(x, y);
+      }
     } else {
       // A few random directed links.
       const k = this.rng.range(1, ids.length);

@@ -48,6 +48,26 @@ export class SimDisk {
   private volatile: DiskRecord[] = [];
   writes = 0;
   syncs = 0;
+  /** What the durable records amount to, kept up to date for the checker: the snapshot
+   *  index and the terms of the durable entries after it. */
+  private durSnap = 0;
+  private durTerms: number[] = [];
+
+  /** Is entry (index, term) on stable storage (or folded into the durable snapshot)? */
+  durableHas(index: number, term: number): boolean {
+    if (index <= this.durSnap) return true;
+    return this.durTerms[index - this.durSnap - 1] === term;
+  }
+
+  private noteDurable(r: DiskRecord): void {
+    if (r.t === 'snap') {
+      this.durSnap = r.s.lastIncludedIndex;
+      this.durTerms = [];
+    } else if (r.t === 'ents') {
+      this.durTerms.length = Math.max(0, r.e[0].index - this.durSnap - 1);
+      for (const e of r.e) this.durTerms.push(e.term);
+    }
+  }
 
   write(r: DiskRecord): void {
     this.volatile.push(r);
@@ -56,7 +76,10 @@ export class SimDisk {
 
   sync(): void {
     if (this.volatile.length > 0) {
-      for (const r of this.volatile) this.durable.push(r);
+      for (const r of this.volatile) {
+        this.durable.push(r);
+        this.noteDurable(r);
+      }
       this.volatile = [];
     }
     this.syncs++;
@@ -68,7 +91,10 @@ export class SimDisk {
     this.volatile = [];
     if (v.length === 0) return { kept: 0, torn: false };
     const kept = rng.int(v.length + 1);
-    for (let i = 0; i < kept; i++) this.durable.push(v[i]);
+    for (let i = 0; i < kept; i++) {
+      this.durable.push(v[i]);
+      this.noteDurable(v[i]);
+    }
     let torn = false;
     if (kept < v.length && rng.chance(0.6)) {
       torn = true;
@@ -134,6 +160,8 @@ export class SimDisk {
     this.durable = [{ t: 'snap', s }];
     if (keep.length > 0) this.durable.push({ t: 'ents', e: keep });
     this.durable.push({ t: 'hs', h: cur.hardState });
+    this.durTerms = this.durTerms.slice(Math.max(0, s.lastIncludedIndex - this.durSnap));
+    this.durSnap = s.lastIncludedIndex;
   }
 
   get records(): number {

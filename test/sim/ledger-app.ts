@@ -60,6 +60,7 @@ export const ledgerApp: SimApp<LedgerState> = {
   invariants: (state) => checkInvariants(state),
   // O(cards + records): sampled per node, and always at snapshots and at the end.
   checkEvery: 8,
+  digestEvery: 128,
   // A hash of the canonical serialization (what ledgerDigest hashes too), computed with the
   // simulator's fast hash so a snapshot and its digest cost one serialization.
   digest: (state) => digestOf(JSON.stringify(serializeLedger(state))),

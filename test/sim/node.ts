@@ -15,11 +15,17 @@ export interface NodeEnv {
   send(m: RaftMessage): void;
   /** Schedule this node's disk completion `delay` ms from now. */
   scheduleDisk(node: SimNode, delay: number): void;
+  /** Does node `id`'s disk hold entry (index, term) durably? (false for unknown nodes) */
+  durable(id: string, index: number, term: number): boolean;
   diskDelay(): number;
   trace(s: string): void;
   raft: { electionTicks: number; heartbeatTicks: number; maxEntriesPerAppend: number; maxInflight: number; maxUncommittedEntries: number };
   compactEvery: number;
+  /** Deliberately break the driver contract (to prove the checker catches it). */
+  driverBug: DriverBug;
 }
+
+export type DriverBug = 'none' | 'skip-fsync' | 'send-before-persist';
 
 export class SimNode {
   readonly disk = new SimDisk();
@@ -36,6 +42,10 @@ export class SimNode {
   private applied = 0;
   private snapIndex = 0;
   private ledTerm = -1;
+  /** Leader: voters when the last Ready was cut, and the last commit checked. */
+  private voters: string[] = [];
+  private prevVoters: string[] = [];
+  private checkedCommit = 0;
   crashes = 0;
   tornWrites = 0;
 
@@ -43,6 +53,9 @@ export class SimNode {
     readonly id: string,
     /** Configuration at index 0 (empty for a node joining later). */
     readonly bootstrap: ClusterConfig,
+    /** The cluster's founding members: the application's genesis state must be the same
+     *  on every replica, joiners included, or replaying from index 1 diverges. */
+    private readonly genesis: string[],
     private readonly env: NodeEnv,
   ) {}
 
@@ -55,7 +68,7 @@ export class SimNode {
     const { app, rng, raft } = this.env;
     const rec = this.disk.recover();
     this.tornWrites += rec.tornRecords;
-    this.state = rec.snapshot ? app.restore(rec.snapshot.data) : app.create(this.bootstrap.voters);
+    this.state = rec.snapshot ? app.restore(rec.snapshot.data) : app.create(this.genesis);
     this.epoch++;
     this.core = new RaftCore({
       id: this.id,
@@ -76,6 +89,7 @@ export class SimNode {
     this.term = rec.hardState.term;
     this.snapIndex = this.applied = rec.snapshot?.lastIncludedIndex ?? 0;
     this.ledTerm = -1;
+    this.checkedCommit = 0;
   }
 
   /** Power loss: the process dies; unsynced writes are partly lost; pending ops become unknown. */
@@ -120,6 +134,10 @@ export class SimNode {
       if (!core || this.inflight) return;
       const rd = core.ready();
       if (!rd) return;
+      if (this.env.driverBug === 'send-before-persist') {
+        for (const m of rd.messages) this.env.send(m);
+        rd.messages = [];
+      }
       this.persist(core, rd);
       const delay = rd.mustSync ? this.env.diskDelay() : 0;
       if (delay > 0) {
@@ -146,9 +164,13 @@ export class SimNode {
   private persist(core: RaftCore, rd: Ready): void {
     const { checker } = this.env;
     if (rd.hardState) this.term = rd.hardState.term;
-    if (rd.softState.role === 'leader' && this.ledTerm !== this.term) {
-      this.ledTerm = this.term;
-      checker.onLeader(core, this.term);
+    if (rd.softState.role === 'leader') {
+      if (this.ledTerm !== this.term) {
+        this.ledTerm = this.term;
+        checker.onLeader(core, this.term);
+      }
+      this.prevVoters = this.voters;
+      this.voters = core.status().config.voters;
     }
     if (rd.snapshot) this.disk.write({ t: 'snap', s: rd.snapshot });
     if (rd.entries.length > 0) {
@@ -161,7 +183,7 @@ export class SimNode {
   /** Duties 2–4, once the write is durable: sync, send, apply, advance. */
   private finish(core: RaftCore, rd: Ready): void {
     const { app, checker } = this.env;
-    if (rd.mustSync) this.disk.sync();
+    if (rd.mustSync && this.env.driverBug !== 'skip-fsync') this.disk.sync();
     for (const m of rd.messages) this.env.send(m);
     if (rd.snapshot) {
       this.state = app.restore(rd.snapshot.data);
@@ -170,6 +192,16 @@ export class SimNode {
       this.env.trace(`install ${this.id} @${rd.snapshot.lastIncludedIndex}`);
     }
     if (rd.committed.length > 0) this.apply(rd.committed);
+    if (rd.softState.role === 'leader' && rd.hardState && rd.hardState.commit > this.checkedCommit) {
+      // Checked once the write is done: the commit was computed from acknowledgments
+      // that must already be durable, and durable data only grows.
+      const c = rd.hardState.commit;
+      const t = core.termAt(c);
+      if (t !== undefined) {
+        checker.onLeaderCommit(this.id, c, t, this.voters, this.prevVoters, (v) => this.env.durable(v, c, t));
+        this.checkedCommit = c;
+      }
+    }
     core.advance(rd);
     if (rd.committed.length > 0) this.applied = rd.committed[rd.committed.length - 1].index;
     if (rd.hardState) checker.onCommit(this.id, this.epoch, rd.hardState.commit);
@@ -184,6 +216,8 @@ export class SimNode {
       const ctx: ApplyCtx = { index: e.index, term: e.term };
       if (e.kind === 'command') result = app.apply(this.state, e.data, ctx);
       else app.applyOther?.(this.state, ctx);
+      // Replicas must agree on the application state itself, not only on the log.
+      if (e.index % (app.digestEvery ?? 16) === 0) checker.onSnapshotState(this.id, e.index, app.digest(this.state));
       const op = this.ops.get(e.index);
       if (op) {
         this.ops.delete(e.index);

@@ -23,6 +23,8 @@ export interface Scenario {
   compactEvery: number;
   /** Add learners, promote and remove members during the run. */
   churn: boolean;
+  /** JSON round-trip every message, as the HTTP transport does (no shared objects). */
+  wire: boolean;
 }
 
 export function scenarioFor(seed: number): Scenario {
@@ -58,6 +60,7 @@ export function scenarioFor(seed: number): Scenario {
     maxInflight,
     compactEvery: r.pick([20, 60, 250, 1e9]),
     churn: r.chance(0.3),
+    wire: r.chance(0.5),
   };
 }
 
@@ -67,6 +70,6 @@ export function describeScenario(s: Scenario): string {
     `nodes=${s.nodes} loss=${n.loss} dup=${n.dup} delay≤${n.maxDelay}ms slow=${n.slow} ` +
     `partitions/${s.partitionEvery || '∞'}ms crashes/${s.crashEvery || '∞'}ms down=${s.downtime.join('-')}ms ` +
     `fsync≤${s.diskMaxDelay}ms client/${s.clientEvery}ms ticks e${s.electionTicks}/h${s.heartbeatTicks} ` +
-    `batch=${s.maxEntriesPerAppend} window=${s.maxInflight} compact/${s.compactEvery >= 1e9 ? '∞' : s.compactEvery} churn=${s.churn}`
+    `batch=${s.maxEntriesPerAppend} window=${s.maxInflight} compact/${s.compactEvery >= 1e9 ? '∞' : s.compactEvery} churn=${s.churn} wire=${s.wire}`
   );
 }

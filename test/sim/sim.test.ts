@@ -34,6 +34,19 @@ describe('raft simulator', () => {
     expect(c.hash).not.toBe(a.hash);
   });
 
+  for (const bug of ['skip-fsync', 'send-before-persist'] as const) {
+    it(`has teeth: a driver that does ${bug} is caught within a few seeds`, () => {
+      const caught: string[] = [];
+      for (let seed = 1; seed <= 40 && caught.length === 0; seed++) {
+        // Crash-heavy runs: these bugs only bite when a node loses what it promised.
+        const r = runSim({ seed, steps: 600, app: counterApp, driverBug: bug, scenario: { crashEvery: 150, downtime: [10, 100], diskMaxDelay: 2 } });
+        if (!r.ok) caught.push(`seed ${seed}: ${r.error}`);
+      }
+      console.log(`simulator with ${bug}: ${caught[0] ?? 'not caught'}`);
+      expect(caught.length).toBeGreaterThan(0);
+    });
+  }
+
   it(`passes every seed that fits in ${BUDGET_MS / 1000} s`, () => {
     const t0 = performance.now();
     const failures: string[] = [];

@@ -1,6 +1,6 @@
 // A bot that plays whole matches over real MQTT like a client would: queue, buy a hand,
 // play a card whenever it is its turn, and reconnect to another peer when its own dies.
-import type { TestPlayer} from './player.ts';
+import type { TestPlayer } from './player.ts';
 import { type AnyEvent } from './player.ts';
 
 interface Card { id: string; value: number; suit: string }

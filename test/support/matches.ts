@@ -2,10 +2,11 @@
 import fs from 'node:fs';
 import { MatchBot } from './bot.ts';
 import { TestPlayer } from './player.ts';
-import { peerToken } from './http.ts';
+import { getJson, peerToken } from './http.ts';
+import { TestCluster, waitFor } from './peer.ts';
 import { deriveKeys } from '../../server/security/keys.ts';
 import { Signer, type SignedEvent } from '../../server/match/signing.ts';
-import type { Peer, TestCluster } from './peer.ts';
+import type { Peer } from './peer.ts';
 
 export interface MatchLog {
   matchId: string;
@@ -19,10 +20,27 @@ export interface MatchLog {
 }
 
 export class MatchTools {
+  /** Bots made by pair(), closed by stop(). */
+  readonly bots: MatchBot[] = [];
+
   constructor(
     readonly cluster: TestCluster,
     readonly clusterId: string,
   ) {}
+
+  /** A 3-peer cluster of real processes (extra node flags, e.g. --turn-ms), with a leader elected. */
+  static async start(extraArgs: string[]): Promise<MatchTools> {
+    const cluster = await TestCluster.start(3, extraArgs);
+    const clusterId = (await getJson<{ clusterId: string }>(`${cluster.peers[0].url}/health`)).body.clusterId;
+    const tools = new MatchTools(cluster, clusterId);
+    await waitFor('a leader', async () => (await tools.call(cluster.peers[0], 'GET', '/estoque/status')).body.leader, 15_000);
+    return tools;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.bots.map((b) => b.close()));
+    await this.cluster.stop();
+  }
 
   signer(): Signer {
     return new Signer(deriveKeys(fs.readFileSync(this.cluster.secretFile, 'utf8')).eventHmac);
@@ -50,6 +68,7 @@ export class MatchTools {
     const urls = this.cluster.peers.map((p) => p.mqttUrl);
     const a = new MatchBot(TestPlayer.fresh(), urls, paceMs);
     const b = new MatchBot(TestPlayer.fresh(), urls, paceMs);
+    this.bots.push(a, b);
     await a.connect(this.cluster.peers.indexOf(peerA));
     await b.connect(this.cluster.peers.indexOf(peerB));
     await Promise.all([a.queue(), b.queue()]);

@@ -1,25 +1,9 @@
 // The narrow API the Electron preload exposes as `window.trinca` (absent in a plain browser).
-// Mirrors electron/api.ts; the renderer never imports from electron/ (dependency direction).
+// Its shapes live in protocol/desktop.ts, shared with electron/ (dependency direction).
 
-export interface DesktopNodeInfo {
-  id: string;
-  clusterId: string;
-  httpUrl: string;
-  mqttPort: number;
-  dataDir: string;
-  appVersion: string;
-}
+import type { TrincaDesktopApi } from '../../../protocol/desktop.ts';
 
-export type DesktopResult<T> = { ok: true; value: T } | { ok: false; error: string };
-
-export interface TrincaDesktopApi {
-  nodeInfo(): Promise<DesktopNodeInfo>;
-  /** An invite code for friends: cluster id, secret and this peer's address. */
-  createInvite(): Promise<DesktopResult<string>>;
-  /** Restarts the embedded node as a member of the invite's cluster; the window reloads. */
-  joinCluster(code: string): Promise<DesktopResult<null>>;
-  openDataFolder(): Promise<void>;
-}
+export type { DesktopNodeInfo, DesktopResult, TrincaDesktopApi } from '../../../protocol/desktop.ts';
 
 declare global {
   interface Window {

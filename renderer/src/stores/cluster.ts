@@ -46,7 +46,11 @@ export const useClusterStore = defineStore('cluster', () => {
         current: false,
       });
     }
-    for (const v of byId.values()) v.current = v.id === connection.nodeId;
+    for (const v of byId.values()) {
+      v.current = v.id === connection.nodeId;
+      // The node that just dropped us is not alive, whatever its last status said.
+      if (v.current && connection.status === 'reconnecting') v.alive = false;
+    }
     return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id, undefined, { numeric: true }));
   });
   const aliveCount = computed(() => peers.value.filter((p) => p.alive).length);

@@ -121,4 +121,14 @@ describe('connection store', () => {
       ['n2', 'ws://n2.test/mqtt', false],
     ]);
   });
+
+  it('retries a refused match subscription (the node may not know the match yet)', async () => {
+    const { connection, net, player } = await harness();
+    const n1 = net.node('n1');
+    const watching = connection.watchMatch('m9');
+    await new Promise((r) => setTimeout(r, 300));
+    n1.activeMatch.set(player.playerId, 'm9');
+    await expect(watching).resolves.toBe(true);
+    expect([...n1.clients][0].subscriptions).toContain('partidas/m9/eventos');
+  });
 });

@@ -247,10 +247,20 @@ export const useConnectionStore = defineStore('connection', () => {
     });
   }
 
+  /**
+   * Follows a match's topic (now, and after every reconnect). A refusal (SUBACK 128) can be a
+   * node whose ledger replica has not applied the match yet: retried for a few seconds.
+   */
   async function watchMatch(matchId: string): Promise<boolean> {
     const t = matchEventsTopic(matchId);
     matchTopics.add(t);
-    return client ? client.subscribe(t) : false;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const c = client;
+      if (!c || !matchTopics.has(t)) return false;
+      if (await c.subscribe(t)) return true;
+      await new Promise((r) => setTimeout(r, 250 * (attempt + 1)));
+    }
+    return false;
   }
 
   function unwatchMatch(matchId: string): void {

@@ -11,6 +11,7 @@ export {
   collectionOf,
   getPlayer,
   activeMatchOf,
+  activeMatchesByHost,
   leaderboard,
   getPurchase,
   getMatch,

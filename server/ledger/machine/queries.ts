@@ -209,3 +209,17 @@ function offerView(state: LedgerState, o: OfferRecord): TradeView {
 export function members(state: LedgerState): Member[] {
   return [...state.members.values()].map((m) => ({ ...m }));
 }
+
+/** Unfinished matches per hosting node (for the cluster view), found through the players in them. */
+export function activeMatchesByHost(state: LedgerState): Map<string, number> {
+  const seen = new Set<string>();
+  const out = new Map<string, number>();
+  for (const p of state.players.values()) {
+    const id = p.activeMatchId;
+    if (!id || seen.has(id)) continue;
+    seen.add(id);
+    const m = state.matches.get(id);
+    if (m && m.status === 'active') out.set(m.host, (out.get(m.host) ?? 0) + 1);
+  }
+  return out;
+}
