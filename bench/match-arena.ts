@@ -8,6 +8,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { LiteMqtt } from './lite-mqtt.ts';
 import { commandsTopic, matchEventsTopic, playerEventsTopic } from '../protocol/topics.ts';
 
+const REQUEUE_DELAY_MS = 300;
+
 export type Ev = { type: string; requestId?: string; [k: string]: unknown };
 
 export interface NodeAddr {
@@ -205,7 +207,7 @@ export class Arena {
     b.send({ type: 'ENTRAR_FILA' }, (r) => {
       if (r.type === 'AGUARDANDO_OPONENTE') return;
       this.err(`ENTRAR_FILA:${String(r.code)}`);
-      if (again() && this.requeue) setTimeout(() => this.join(b, again), 100);
+      if (again() && this.requeue) setTimeout(() => this.join(b, again), 250);
     });
   }
 
@@ -324,7 +326,9 @@ export class Arena {
     bot.hand = [];
     if (m.bots.every((b) => b.match !== m)) this.matches.delete(m.id);
     else m.phase = 'FINALIZADO';
-    this.queue(bot);
+    // Like a player pressing "play again": the host records the result in the ledger
+    // meanwhile, so the new ENTRAR_FILA is not refused with PLAYER_IN_MATCH.
+    setTimeout(() => this.queue(bot), REQUEUE_DELAY_MS);
   }
 
   private async chooseHand(b: Bot, m: MatchRec): Promise<void> {

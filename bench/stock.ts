@@ -12,6 +12,7 @@
 // --skip-failover, it runs bench/leader-failover.ts on the same cluster. Prints ONE JSON
 // object on stdout; progress goes to stderr.
 import fs from 'node:fs';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { runLeaderFailover, type FailoverResult } from './leader-failover.ts';
 import { log, percentile, round, sleep, startBenchCluster, waitForConvergence, installSignalCleanup, type BenchCluster } from './support.ts';
@@ -50,6 +51,17 @@ function cpuMs(pid: number | undefined): number | null {
   } catch {
     return null;
   }
+}
+
+/** Load average and CPU pressure: the benchmark shares the machine, so say how busy it was. */
+function machineLoad(): Record<string, unknown> {
+  let psi: string | null;
+  try {
+    psi = /avg10=([\d.]+)/.exec(fs.readFileSync('/proc/pressure/cpu', 'utf8'))?.[1] ?? null;
+  } catch {
+    psi = null;
+  }
+  return { loadavg: os.loadavg().map((x) => round(x)), cpus: os.cpus().length, cpu_pressure_some_avg10: psi };
 }
 
 interface ThroughputResult {
@@ -140,10 +152,10 @@ async function main(): Promise<void> {
   const bc = await startBenchCluster({ stockScale, players: concurrency });
   installSignalCleanup(() => bc.cluster.stop());
   try {
-    log('throughput run', { concurrency, seconds, warmup, stockScale });
+    log('throughput run', { concurrency, seconds, warmup, stockScale, ...machineLoad() });
     const before = await bc.client.status(bc.cluster.peers[0]);
     const tp = await throughput(bc);
-    log('throughput', { ...tp });
+    log('throughput', { ...tp, ...machineLoad() });
     const after = await bc.client.status(bc.cluster.peers[0]);
     // A term change means an election happened under load (a leader that looked dead).
     const elections = after.term - before.term;

@@ -1,6 +1,15 @@
 // Liveness and address gossip (DESIGN §3 /heartbeat): every ~500 ms each node tells every
 // member it is alive; a successful answer counts as hearing from that member, and its
 // member list is merged (so a peer that joined through someone else becomes known).
+//
+// Fast crash detection: heartbeats keep a keep-alive connection to every peer open (on the
+// peer client's control lane). When a peer's process dies its kernel closes that
+// connection at once; the close triggers an immediate probe, and a probe answered with
+// "connection refused" (nothing listens at the peer's address any more) marks the peer gone
+// right away (Membership.markGone: silence = ∞) instead of after a second of silence. A
+// shadow then asks the ledger for the failover within one watchdog tick. Only a refused
+// connection counts: a slow or cut-off peer is still judged by silence alone, and the
+// ledger's epoch compare-and-set decides ownership either way (DESIGN §8).
 import type { Membership } from './membership.ts';
 import type { PeerClient } from '../http/peer-client.ts';
 import type { HeartbeatBody, MemberInfo } from '../../protocol/rest.ts';
@@ -25,6 +34,10 @@ export class HeartbeatLoop {
   constructor(private readonly deps: HeartbeatDeps) {}
 
   start(): void {
+    this.deps.client.onControlConnectionLost = (address) => {
+      const peer = this.deps.membership.others().find((m) => m.address === address);
+      if (peer) this.probe(peer);
+    };
     this.beat();
     this.timer = setInterval(() => this.beat(), this.deps.intervalMs);
     this.timer.unref();
@@ -33,6 +46,7 @@ export class HeartbeatLoop {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.deps.client.onControlConnectionLost = null;
   }
 
   /** Tells every peer this node is leaving (clean stop), without waiting long. */
@@ -48,20 +62,42 @@ export class HeartbeatLoop {
     const self = membership.self;
     const view = raftView();
     const body: HeartbeatBody = { id: self.id, address: self.address, mqttPort: self.mqttPort, term: view.term, leader: view.leader };
-    for (const peer of membership.others()) {
-      // One beat in flight per peer: a hung peer must not pile up sockets.
-      if (this.inFlight.has(peer.id)) continue;
-      this.inFlight.add(peer.id);
-      client
-        .post<{ members: MemberInfo[] }>(peer.address, '/heartbeat', body, { timeoutMs: this.deps.intervalMs * 2 })
-        .then((res) => {
-          membership.markSeen(peer.id);
-          if (Array.isArray(res?.members)) this.deps.onMembers(res.members);
-        })
-        .catch(() => undefined)
-        .finally(() => this.inFlight.delete(peer.id));
-    }
+    for (const peer of membership.others()) this.send(peer, body, true);
     this.logTransitions();
+  }
+
+  /** One beat to `peer` now (its connection just closed): refused → gone at once. */
+  private probe(peer: MemberInfo): void {
+    const { membership, raftView } = this.deps;
+    const self = membership.self;
+    this.send(peer, { id: self.id, address: self.address, mqttPort: self.mqttPort, ...raftView() }, true);
+  }
+
+  private send(peer: MemberInfo, body: HeartbeatBody, retryOnReset: boolean): void {
+    const { membership, client } = this.deps;
+    // One beat in flight per peer: a hung peer must not pile up sockets.
+    if (this.inFlight.has(peer.id)) return;
+    this.inFlight.add(peer.id);
+    let again = false;
+    client
+      .post<{ members: MemberInfo[] }>(peer.address, '/heartbeat', body, { timeoutMs: this.deps.intervalMs * 2, lane: 'control' })
+      .then((res) => {
+        membership.markSeen(peer.id);
+        if (Array.isArray(res?.members)) this.deps.onMembers(res.members);
+      })
+      .catch((err: Error) => {
+        const msg = err.message;
+        if (/ECONNREFUSED/.test(msg)) {
+          if (membership.silenceMs(peer.id) !== Infinity) this.deps.log.info({ peer: peer.id }, 'peer refuses connections: marked gone');
+          membership.markGone(peer.id);
+        } else if (retryOnReset && /ECONNRESET|socket hang up|EPIPE/.test(msg)) {
+          again = true; // a reused connection that just died: ask again on a fresh one
+        }
+      })
+      .finally(() => {
+        this.inFlight.delete(peer.id);
+        if (again) this.send(peer, body, false);
+      });
   }
 
   private logTransitions(): void {

@@ -10,6 +10,12 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 
 export const BODY_LIMIT = '1mb';
+/**
+ * The one exception to the 1 MiB rule: a Raft snapshot travels in one InstallSnapshot body
+ * and grows with the ledger (≈ 0.5 MiB for a sold-out --stock-scale 10). Peer-only (JWT).
+ */
+export const SNAPSHOT_BODY_LIMIT = '64mb';
+const SNAPSHOT_PATH = '/raft/install_snapshot';
 
 export interface AppDeps {
   log: Logger;
@@ -70,7 +76,9 @@ export function createApp(deps: AppDeps, routers: Router<PeerState>[], fallback?
     return next();
   });
 
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: BODY_LIMIT, encoding: 'utf-8' }));
+  const parse = bodyParser({ enableTypes: ['json'], jsonLimit: BODY_LIMIT, encoding: 'utf-8' });
+  const parseSnapshot = bodyParser({ enableTypes: ['json'], jsonLimit: SNAPSHOT_BODY_LIMIT, encoding: 'utf-8' });
+  app.use((ctx, next) => (ctx.path === SNAPSHOT_PATH ? parseSnapshot(ctx, next) : parse(ctx, next)));
   for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());

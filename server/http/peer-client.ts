@@ -27,10 +27,25 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Send without a JWT (public routes, or before the cluster id is known). */
   anonymous?: boolean;
+  /**
+   * `control`: liveness traffic (heartbeats). It has its own sockets, so a burst of data
+   * calls queued on the data agent (replication, matchmaking, forwarding) can never delay
+   * it past the failure detector's threshold and make a busy peer look dead.
+   */
+  lane?: 'data' | 'control';
 }
+
+/** Paths that always travel on the control lane. */
+const CONTROL_PATHS = new Set(['/heartbeat', '/health']);
 
 export class PeerClient {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 32, keepAliveMsecs: 1000 });
+  private readonly controlAgent = new http.Agent({ keepAlive: true, maxSockets: 4, keepAliveMsecs: 1000 });
+
+  /** Told the base URL of a peer whose control-lane connection closed (it may have died). */
+  onControlConnectionLost: ((baseUrl: string) => void) | null = null;
+  private readonly watched = new WeakSet<object>();
+  private closing = false;
 
   constructor(private readonly tokens: PeerTokenSource) {}
 
@@ -38,13 +53,21 @@ export class PeerClient {
     return this.call<T>('POST', baseUrl, path, body, opts);
   }
 
+  /** POST an already serialised JSON body (batches are assembled from serialised items). */
+  postRaw<T>(baseUrl: string, path: string, json: string | Buffer, opts: CallOptions = {}): Promise<T> {
+    return this.send<T>('POST', baseUrl, path, typeof json === 'string' ? Buffer.from(json) : json, opts);
+  }
+
   get<T>(baseUrl: string, path: string, opts: CallOptions = {}): Promise<T> {
     return this.call<T>('GET', baseUrl, path, undefined, opts);
   }
 
-  async call<T>(method: string, baseUrl: string, path: string, body: unknown, opts: CallOptions): Promise<T> {
+  call<T>(method: string, baseUrl: string, path: string, body: unknown, opts: CallOptions): Promise<T> {
+    return this.send<T>(method, baseUrl, path, body === undefined ? undefined : Buffer.from(JSON.stringify(body)), opts);
+  }
+
+  private async send<T>(method: string, baseUrl: string, path: string, payload: Buffer | undefined, opts: CallOptions): Promise<T> {
     const url = new URL(path, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string> = { accept: 'application/json' };
     if (payload) {
       headers['content-type'] = 'application/json';
@@ -53,7 +76,8 @@ export class PeerClient {
     if (!opts.anonymous) headers.authorization = `Bearer ${await this.tokens.get()}`;
     const timeoutMs = opts.timeoutMs ?? 2000;
     return new Promise<T>((resolve, reject) => {
-      const req = http.request(url, { method, headers, agent: this.agent }, (res) => {
+      const control = opts.lane === 'control' || (opts.lane === undefined && CONTROL_PATHS.has(path));
+      const req = http.request(url, { method, headers, agent: control ? this.controlAgent : this.agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', (e) => reject(new PeerUnreachableError(url.href, e.message)));
@@ -73,6 +97,16 @@ export class PeerClient {
         });
       });
       const timer = setTimeout(() => req.destroy(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+      if (control) {
+        req.once('socket', (socket) => {
+          if (this.watched.has(socket)) return;
+          this.watched.add(socket);
+          const origin = url.origin;
+          socket.once('close', () => {
+            if (!this.closing) this.onControlConnectionLost?.(origin);
+          });
+        });
+      }
       req.on('error', (e) => {
         clearTimeout(timer);
         reject(new PeerUnreachableError(url.href, e.message));
@@ -82,6 +116,8 @@ export class PeerClient {
   }
 
   close(): void {
+    this.closing = true;
     this.agent.destroy();
+    this.controlAgent.destroy();
   }
 }

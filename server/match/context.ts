@@ -75,3 +75,33 @@ export function pickShadow(ctx: MatchContext, exclude: (string | null)[]): strin
     .sort((a, b) => (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0) || a.id.localeCompare(b.id));
   return candidates[0]?.id ?? null;
 }
+
+const probes = new WeakMap<MatchContext, Map<string, { at: number; answer: Promise<boolean> }>>();
+
+/**
+ * "Suspect on silence, confirm before acting" (Colyseus #968): asks `node` directly
+ * (GET /health on the control lane, so queued data calls cannot delay it) whether it is up.
+ * True — and the node counts as seen — when it answers with its own id within `timeoutMs`.
+ * A node whose event loop stalled notices its peers' silence only because it was not
+ * running; this keeps such a stall from turning into a failover storm. One probe per node
+ * at a time, its answer shared for 250 ms by every match asking.
+ */
+export function peerAnswers(ctx: MatchContext, node: string, timeoutMs = 500): Promise<boolean> {
+  let byNode = probes.get(ctx);
+  if (!byNode) probes.set(ctx, (byNode = new Map()));
+  const now = performance.now();
+  const cur = byNode.get(node);
+  if (cur && now - cur.at < 250) return cur.answer;
+  const address = ctx.membership.get(node)?.address;
+  if (!address) return Promise.resolve(false);
+  const answer = ctx.client.get<{ id?: string }>(address, '/health', { timeoutMs, anonymous: true, lane: 'control' }).then(
+    (r) => {
+      if (r?.id !== node) return false;
+      ctx.membership.markSeen(node);
+      return true;
+    },
+    () => false,
+  );
+  byNode.set(node, { at: now, answer });
+  return answer;
+}

@@ -3,11 +3,12 @@
 // then publishes it and acknowledges the player. A shadow that stops answering is replaced
 // through the ledger (MATCH_FAILOVER, epoch + 1) and seeded with the whole log.
 import { stateHash, validateCommand, type MatchCommand, type MatchEvent } from '../game/index.ts';
-import { PeerRefusedError } from '../http/peer-client.ts';
-import { addressOf, MatchError, pickShadow, RETRY, type MatchContext } from './context.ts';
+import { PeerRefusedError, PeerUnreachableError } from '../http/peer-client.ts';
+import { addressOf, MatchError, peerAnswers, pickShadow, RETRY, type MatchContext } from './context.ts';
 import type { MatchRuntime } from './runtime.ts';
 import type { SignedEvent } from './signing.ts';
 import { recordFinish } from './finish.ts';
+import { batcherFor } from './batch.ts';
 
 /** Runs a game command on a match this node hosts; resolves with the new eventSeq once it is safe. */
 export async function hostExecute(ctx: MatchContext, rt: MatchRuntime, playerId: string, command: MatchCommand): Promise<number> {
@@ -33,13 +34,34 @@ export async function appendEvents(ctx: MatchContext, rt: MatchRuntime, events: 
     if (e.type === 'FAILOVER') epoch = e.epoch;
     signed.push(ctx.signer.signEvent(e, rt.matchId, epoch));
   }
+  const T0 = performance.now();
   const next = rt.preview(signed);
   if (!next.ok) throw new MatchError(next.code, next.message);
-  const replicated = await replicate(ctx, rt, signed, stateHash(next.state));
-  if (replicated === RETRY) return RETRY;
-  await ctx.store.append(rt.matchId, signed, true);
+  const T1 = performance.now();
+  // The host's own copy is written while the shadow stores its copy (both must be durable
+  // before anyone sees the move); if replication fails the host's copy is taken back.
+  const own = ctx.store.appendUndoable(rt.matchId, signed);
+  let replicated: Replicated;
+  try {
+    replicated = await replicate(ctx, rt, signed, stateHash(next.state));
+  } catch (err) {
+    await own.undo().catch(() => undefined);
+    throw err;
+  }
+  if (replicated !== 'ok') {
+    await own.undo();
+    const shadow = rt.state.shadow!;
+    if (replicated === 'reseed') await startOn(ctx, rt, shadow).catch(() => replaceShadow(ctx, rt));
+    else await replaceShadow(ctx, rt);
+    return RETRY;
+  }
+  const T2 = performance.now();
+  await own.durable;
+  const T3 = performance.now();
   rt.commit(signed, next.state);
   afterAppend(ctx, rt, signed);
+  const T4 = performance.now();
+  if (T4 - T0 > 30) ctx.logs.host.warn({ prep: T1 - T0, repl: T2 - T1, store: T3 - T2, pub: T4 - T3 }, 'DBG slow append');
   return rt.seq;
 }
 
@@ -56,29 +78,42 @@ export function afterAppend(ctx: MatchContext, rt: MatchRuntime, signed: SignedE
   if (rt.finished) void recordFinish(ctx, rt);
 }
 
-async function replicate(ctx: MatchContext, rt: MatchRuntime, signed: SignedEvent[], hash: string): Promise<true | typeof RETRY> {
+/** Times a slow (not dead) shadow is sent the same events again before it is replaced. */
+const SLOW_SHADOW_RETRIES = 2;
+
+type Replicated = 'ok' | 'reseed' | 'replace';
+
+/** Has the shadow store `signed`; says what to do when it could not (nothing is changed here). */
+async function replicate(ctx: MatchContext, rt: MatchRuntime, signed: SignedEvent[], hash: string): Promise<Replicated> {
   const shadow = rt.state.shadow;
-  if (!shadow) return true; // no live peer to mirror on: the match goes on unreplicated
+  if (!shadow) return 'ok'; // no live peer to mirror on: the match goes on unreplicated
   const body = { matchId: rt.matchId, epoch: rt.epoch, fromSeq: signed[0].eventSeq, events: signed, stateHash: hash };
-  const t0 = performance.now();
-  try {
-    await ctx.client.post(addressOf(ctx, shadow), '/game/replicate', body, { timeoutMs: ctx.timing.failoverMs });
-    ctx.metrics.replicationLatency.observe(performance.now() - t0);
-    return true;
-  } catch (err) {
-    if (err instanceof PeerRefusedError && err.code === 'STALE_EPOCH') {
-      fence(ctx, rt, `shadow ${shadow} reports a newer epoch`);
-      throw new MatchError('STALE_EPOCH', `node ${ctx.self} no longer hosts match ${rt.matchId}`);
+  for (let attempt = 0; ; attempt++) {
+    const t0 = performance.now();
+    try {
+      await batcherFor(ctx.client).post(addressOf(ctx, shadow), '/game/replicate', body, ctx.timing.failoverMs);
+      ctx.metrics.replicationLatency.observe(performance.now() - t0);
+      return 'ok';
+    } catch (err) {
+      if (err instanceof PeerRefusedError && err.code === 'STALE_EPOCH') {
+        fence(ctx, rt, `shadow ${shadow} reports a newer epoch`);
+        throw new MatchError('STALE_EPOCH', `node ${ctx.self} no longer hosts match ${rt.matchId}`);
+      }
+      if (err instanceof PeerRefusedError && (err.code === 'BAD_SEQUENCE' || err.code === 'NOT_FOUND' || err.code === 'STATE_MISMATCH')) {
+        // The shadow lost or never got part of the log: seed it again with the whole log.
+        ctx.logs.replicate.warn({ matchId: rt.matchId, shadow, code: err.code }, 'shadow out of step: re-seeding it');
+        return 'reseed';
+      }
+      // No answer in time. A shadow that still answers is slow, not dead: the very same
+      // events again (an identical retry is acknowledged, never applied twice).
+      const refused = err instanceof PeerUnreachableError && /ECONNREFUSED/.test(err.message);
+      if (!refused && attempt < SLOW_SHADOW_RETRIES && (await peerAnswers(ctx, shadow))) {
+        ctx.logs.replicate.info({ matchId: rt.matchId, shadow, attempt, err: (err as Error).message }, 'shadow slow but alive: replicating again');
+        continue;
+      }
+      ctx.logs.replicate.warn({ matchId: rt.matchId, shadow, err: (err as Error).message }, 'replication failed: replacing the shadow');
+      return 'replace';
     }
-    if (err instanceof PeerRefusedError && (err.code === 'BAD_SEQUENCE' || err.code === 'NOT_FOUND' || err.code === 'STATE_MISMATCH')) {
-      // The shadow lost or never got part of the log: seed it again with the whole log.
-      ctx.logs.replicate.warn({ matchId: rt.matchId, shadow, code: err.code }, 'shadow out of step: re-seeding it');
-      await startOn(ctx, rt, shadow).catch(() => replaceShadow(ctx, rt));
-      return RETRY;
-    }
-    ctx.logs.replicate.warn({ matchId: rt.matchId, shadow, err: (err as Error).message }, 'replication failed: replacing the shadow');
-    await replaceShadow(ctx, rt);
-    return RETRY;
   }
 }
 
@@ -92,7 +127,7 @@ export async function startOn(ctx: MatchContext, rt: MatchRuntime, node: string)
     players: rt.state.players.map((p) => ({ id: p.id, name: p.name })),
     events: rt.events,
   };
-  await ctx.client.post(addressOf(ctx, node), '/game/start', body, { timeoutMs: 3000 });
+  await batcherFor(ctx.client).post(addressOf(ctx, node), '/game/start', body, 3000);
 }
 
 /** Host side of a shadow's death: a new shadow through the ledger, seeded with the log. Call inside rt.serial. */

@@ -9,12 +9,13 @@ import { PeerRefusedError, PeerUnreachableError } from '../http/peer-client.ts';
 import type { GameEventBody, GamePresenceBody } from '../../protocol/rest.ts';
 import type { Card } from '../../protocol/cards.ts';
 import type { CreateMatchResult, MatchCreator, PlayerRef } from './contract.ts';
-import { addressOf, MatchError, pickShadow, type MatchContext } from './context.ts';
+import { addressOf, MatchError, peerAnswers, pickShadow, type MatchContext } from './context.ts';
 import { MatchRuntime } from './runtime.ts';
 import { appendEvents, fence, hostExecute, replaceShadow, startOn } from './host.ts';
 import { announce, countRole, promote } from './shadow.ts';
 import { recordFinish, scheduleDrop } from './finish.ts';
 import type { SignedEvent } from './signing.ts';
+import { batcherFor } from './batch.ts';
 
 export interface PurchaseOutcome {
   cards: Card[];
@@ -136,7 +137,7 @@ export class MatchService implements MatchCreator {
   private async forward(m: { matchId: string; host: string; epoch: number }, playerId: string, type: GameEventBody['type'], data: Record<string, unknown>, requestId: string) {
     const body = this.ctx.signer.sign({ matchId: m.matchId, epoch: m.epoch, playerId, type, data, requestId });
     try {
-      return await this.ctx.client.post<{ status: string; eventSeq: number; result?: PurchaseOutcome }>(addressOf(this.ctx, m.host), '/game/event', body, { timeoutMs: 5000 });
+      return await batcherFor(this.ctx.client).post<{ status: string; eventSeq: number; result?: PurchaseOutcome }>(addressOf(this.ctx, m.host), '/game/event', body, 5000);
     } catch (err) {
       if (err instanceof PeerRefusedError) throw new MatchError(err.code, err.message.replace(/^.*?: \d+ [A-Z_]+: /, ''), err.status);
       throw err;
@@ -145,6 +146,10 @@ export class MatchService implements MatchCreator {
 
   /** /game/event on the host: a forwarded (signed) player command. */
   async onEvent(from: string, body: GameEventBody): Promise<{ status: 'processed'; eventSeq: number; result?: PurchaseOutcome }> {
+    const E0 = performance.now();
+    try { return await this.onEvent2(from, body); } finally { const E1 = performance.now(); if (E1 - E0 > 30) this.ctx.logs.host.warn({ ms: E1 - E0, type: body.type }, 'DBG slow onEvent'); }
+  }
+  async onEvent2(from: string, body: GameEventBody): Promise<{ status: 'processed'; eventSeq: number; result?: PurchaseOutcome }> {
     if (!this.ctx.signer.verify(body)) throw new MatchError('BAD_SIGNATURE', 'forwarded command has an invalid signature', 400);
     const rt = this.ctx.runtimes.get(body.matchId);
     if (!rt || rt.role !== 'host') throw new MatchError('NOT_HOST', `node ${this.ctx.self} does not host match ${body.matchId}`);
@@ -255,7 +260,12 @@ export class MatchService implements MatchCreator {
       } else if (rt.role === 'host' && rt.state.host === ctx.self) {
         const shadow = rt.state.shadow;
         if (shadow && ctx.membership.silenceMs(shadow) > ctx.timing.failoverMs) {
-          this.guard(rt, () => rt.serial(() => replaceShadow(ctx, rt)));
+          // Confirm before acting: a shadow that still answers is kept.
+          this.guard(rt, () =>
+            rt.serial(async () => {
+              if (rt.state.shadow === shadow && !(await peerAnswers(ctx, shadow))) await replaceShadow(ctx, rt);
+            }),
+          );
           continue;
         }
         if (turnExpired(rt.state, Date.now(), ctx.timing.turnMs) && rt.state.turn) {

@@ -183,7 +183,11 @@ export class RaftNode<R> {
     this.assertHealthy();
     if (!this.isLeader()) return Promise.reject(new NotLeaderError(this.soft.leader));
     const at = this.core.propose(data);
-    if (!at) return Promise.reject(new NotLeaderError(this.soft.leader));
+    if (!at) {
+      // Still the leader but refused: the uncommitted backlog is full (back-pressure); retryable.
+      if (this.core.status().role === 'leader') return Promise.reject(new ProposalLostError('leader backlog full; retry shortly'));
+      return Promise.reject(new NotLeaderError(this.soft.leader));
+    }
     return this.wait(at, timeoutMs);
   }
 

@@ -140,6 +140,30 @@ describe('MatchLogStore', () => {
     expect((await new MatchLogStore<Ev>(dir).read('z')).length).toBe(40);
   });
 
+  it('undoes an append: in memory at once, and through the journal after a crash', async () => {
+    const dir = await tempDir();
+    const crashed = new MatchLogStore<Ev>(dir);
+    await crashed.append('m', [ev(1)], true);
+    const spec = crashed.appendUndoable('m', [ev(2, 'SPECULATIVE')]);
+    await spec.durable;
+    expect(await crashed.read('m')).toEqual([ev(1), ev(2, 'SPECULATIVE')]);
+    await spec.undo();
+    expect(await crashed.read('m')).toEqual([ev(1)]);
+    await crashed.append('m', [ev(2, 'FAILOVER')], true);
+    expect(await new MatchLogStore<Ev>(dir).read('m')).toEqual([ev(1), ev(2, 'FAILOVER')]);
+    // Undo after the bytes already reached the file (a checkpoint in between).
+    const store = new MatchLogStore<Ev>(dir, { journalBytes: 1 });
+    const late = store.appendUndoable('m', [ev(3, 'LATE')]);
+    await late.durable;
+    await store.append('other', [ev(1)], true); // rotates: the first segment is checkpointed
+    await new Promise((r) => setTimeout(r, 50));
+    await late.undo();
+    expect(await store.read('m')).toEqual([ev(1), ev(2, 'FAILOVER')]);
+    await store.syncAll();
+    await new Promise((r) => setTimeout(r, 50)); // let its last checkpoint finish (it 'crashes' now)
+    expect(await new MatchLogStore<Ev>(dir).read('m')).toEqual([ev(1), ev(2, 'FAILOVER')]);
+  });
+
   it('refuses match ids that are not plain file names', async () => {
     const store = new MatchLogStore<Ev>(await tempDir());
     for (const id of ['../x', 'a/b', '', '.hidden']) await expect(store.append(id, [ev(1)], true)).rejects.toThrow(/invalid match id/);

@@ -15,16 +15,17 @@
 // files (idempotent: each record says where its bytes go) and then deleted.
 //
 // Journal record: [u32 LE body length][u32 LE crc32(body)][body], body =
-//   [u8 op: 1 append, 2 delete][u8 id length][match id, ascii][f64 LE offset][bytes]
+//   [u8 op: 1 append, 2 delete, 3 truncate][u8 id length][match id, ascii][f64 LE offset][bytes]
 // where bytes are the match-file records (record-codec.ts) to place at `offset` of the
-// match's file. A bad record at the very end of the last segment is a torn write and is
+// match's file (append), or the log is cut back to `offset` bytes (truncate: an append that
+// was undone, see appendUndoable). A bad record at the very end of the last segment is a torn write and is
 // ignored (nothing in it was acknowledged); anywhere else it is corruption: stop, never guess.
 import fs from 'node:fs';
 import { readFile, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { CorruptionError, StorageFailedError } from './errors.ts';
-import { closeFd, fdatasync, fsyncDir, ftruncate, isErrno, mkdirDurable, openFd, pwriteAll } from './fd-io.ts';
+import { O_DSYNC, closeFd, fdatasync, fsyncDir, ftruncate, isErrno, mkdirDurable, openFd, pwriteAll } from './fd-io.ts';
 import { decodeRecords, encodeRecords } from './record-codec.ts';
 import { readRecordFile } from './record-file.ts';
 import { forEachLimited } from './sync-rounds.ts';
@@ -75,6 +76,7 @@ const SUFFIX = '.log';
 const JOURNAL = /^journal-(\d{8,})\.jnl$/;
 const OP_APPEND = 1;
 const OP_DELETE = 2;
+const OP_TRUNCATE = 3;
 const HEADER = 8;
 
 const segmentName = (n: number): string => `journal-${String(n).padStart(8, '0')}.jnl`;
@@ -117,7 +119,7 @@ function decodeJournal(buf: Buffer, path: string, last: boolean): JournalOp[] {
     const body = buf.subarray(off + HEADER, off + HEADER + len);
     const idLen = body[1];
     const op = body[0];
-    if ((op !== OP_APPEND && op !== OP_DELETE) || 2 + idLen + 8 > body.length) throw new CorruptionError(path, off, 'malformed journal record');
+    if ((op !== OP_APPEND && op !== OP_DELETE && op !== OP_TRUNCATE) || 2 + idLen + 8 > body.length) throw new CorruptionError(path, off, 'malformed journal record');
     const id = body.toString('latin1', 2, 2 + idLen);
     if (!MATCH_ID.test(id)) throw new CorruptionError(path, off, 'journal record names an invalid match id');
     ops.push({ op, id, offset: body.readDoubleLE(2 + idLen), data: body.subarray(2 + idLen + 8) });
@@ -155,6 +157,7 @@ export class MatchLogStore<E extends StoredEvent = StoredEvent> {
   private writing = false;
   private checkpointing: Promise<void> | null = null;
   private closed = false;
+  private readonly dsync = O_DSYNC !== undefined && process.platform === 'linux';
 
   constructor(
     readonly dir: string,
@@ -170,24 +173,66 @@ export class MatchLogStore<E extends StoredEvent = StoredEvent> {
    * other append made meanwhile). `sync` is kept for callers: appends are always synced.
    */
   async append(matchId: string, events: readonly E[], sync: boolean): Promise<void> {
-    const file = this.file(matchId);
-    await this.open();
     if (events.length === 0) {
+      this.file(matchId);
+      await this.open();
       if (sync) await this.syncAll();
       return;
     }
+    await this.appendUndoable(matchId, events).durable;
+  }
+
+  /**
+   * Append events that may still have to be taken back: `durable` resolves like append();
+   * `undo()` (only before any later append to the same match) removes them again — from
+   * memory at once and, through a journaled truncate, from the log on disk too. The host
+   * writes its own copy of a move while the shadow stores the other one, and takes it back
+   * when replication fails (the move was never acknowledged).
+   */
+  appendUndoable(matchId: string, events: readonly E[]): { durable: Promise<void>; undo: () => Promise<void> } {
+    const file = this.file(matchId);
     const data = encodeRecords(events);
-    let round!: Promise<void>;
-    await this.exclusive(file, async () => {
-      if (this.failure) throw this.failure;
-      if (file.size === null) await this.recoverFile(file);
-      const chunk: Chunk = { offset: file.size!, data, seg: 0 };
-      file.chunks.push(chunk);
-      file.size! += data.length;
-      file.released = false;
-      round = this.enqueue(encodeJournal(OP_APPEND, matchId, chunk.offset, data), chunk);
-    });
-    await round;
+    let chunk: Chunk | null = null;
+    const durable = (async () => {
+      await this.open();
+      let round!: Promise<void>;
+      await this.exclusive(file, async () => {
+        if (this.failure) throw this.failure;
+        if (file.size === null) await this.recoverFile(file);
+        const c: Chunk = { offset: file.size!, data, seg: 0 };
+        chunk = c;
+        file.chunks.push(c);
+        file.size! += data.length;
+        file.released = false;
+        round = this.enqueue(encodeJournal(OP_APPEND, matchId, c.offset, data), c);
+      });
+      await round;
+    })();
+    const undo = async (): Promise<void> => {
+      await durable.catch(() => undefined);
+      const c = chunk as Chunk | null;
+      if (!c) return;
+      let round: Promise<void> | null = null;
+      await this.exclusive(file, async () => {
+        if (file.size !== c.offset + c.data.length) throw new Error(`cannot undo an append to ${matchId}: the log grew since`);
+        const i = file.chunks.indexOf(c);
+        if (i >= 0) file.chunks.splice(i, 1);
+        else {
+          // A checkpoint already moved it into the file: cut the file back too.
+          const fd = await openFd(file.path, fs.constants.O_WRONLY);
+          try {
+            await ftruncate(fd, c.offset);
+            await fdatasync(fd);
+          } finally {
+            await closeFd(fd);
+          }
+        }
+        file.size = c.offset;
+        round = this.enqueue(encodeJournal(OP_TRUNCATE, matchId, c.offset, null), null);
+      });
+      if (round) await round;
+    };
+    return { durable, undo };
   }
 
   /** All events of a match in order ([] if it has no log); a torn tail is cut off. */
@@ -369,8 +414,11 @@ export class MatchLogStore<E extends StoredEvent = StoredEvent> {
             const fd = await this.segmentFd();
             const buf = round.records.length === 1 ? round.records[0] : Buffer.concat(round.records, round.bytes);
             try {
+              const W0 = performance.now();
               await pwriteAll(fd, buf, this.segSize);
-              await fdatasync(fd);
+              if (!this.dsync) await fdatasync(fd);
+              const W1 = performance.now();
+              if (W1 - W0 > 15) process.stderr.write(JSON.stringify({ level: 40, msg: 'DBG slow round', ms: W1 - W0, bytes: buf.length, ckpt: this.checkpointing ? 1 : 0 }) + '\n');
             } catch (err) {
               this.failure ??= new StorageFailedError(`match journal ${join(this.dir, segmentName(this.segment))}`, err);
               throw this.failure;
@@ -395,7 +443,8 @@ export class MatchLogStore<E extends StoredEvent = StoredEvent> {
     await this.dirReady;
     this.segment++;
     const { O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
-    this.segFd = await openFd(join(this.dir, segmentName(this.segment)), O_WRONLY | O_CREAT | O_EXCL);
+    // O_DSYNC: each write is durable when it returns (one threadpool hop instead of two).
+    this.segFd = await openFd(join(this.dir, segmentName(this.segment)), O_WRONLY | O_CREAT | O_EXCL | (this.dsync ? O_DSYNC! : 0));
     this.segSize = 0;
     this.segments.push(this.segment);
     await fsyncDir(this.dir);
@@ -496,7 +545,7 @@ export class MatchLogStore<E extends StoredEvent = StoredEvent> {
       let from = 0;
       for (let i = 0; i < ops.length; i++) if (ops[i].op === OP_DELETE) from = i + 1;
       const live = ops.slice(from);
-      if (live.length === 0) {
+      if (live.length === 0 || (from > 0 && live.every((op) => op.op === OP_TRUNCATE))) {
         await unlink(path).catch((err: unknown) => {
           if (!isErrno(err, 'ENOENT')) throw err;
         });
@@ -505,14 +554,17 @@ export class MatchLogStore<E extends StoredEvent = StoredEvent> {
       }
       const fd = await openFd(path, O_RDWR | O_CREAT);
       try {
-        let length = from > 0 ? 0 : (await new Promise<fs.Stats>((res, rej) => fs.fstat(fd, (e, st) => (e ? rej(e) : res(st))))).size;
+        let end = from > 0 ? 0 : (await new Promise<fs.Stats>((res, rej) => fs.fstat(fd, (e, st) => (e ? rej(e) : res(st))))).size;
         for (const op of live) {
-          if (op.offset > length) throw new CorruptionError(path, length, `the journal continues this log at byte ${op.offset}, after a gap`);
+          if (op.op === OP_TRUNCATE) {
+            end = Math.min(end, op.offset);
+            continue;
+          }
+          if (op.offset > end) throw new CorruptionError(path, end, `the journal continues this log at byte ${op.offset}, after a gap`);
           await pwriteAll(fd, op.data, op.offset);
-          length = Math.max(length, op.offset + op.data.length);
+          end = op.offset + op.data.length;
         }
-        const last = live[live.length - 1];
-        await ftruncate(fd, last.offset + last.data.length);
+        await ftruncate(fd, end);
         await fdatasync(fd);
       } finally {
         await closeFd(fd);
@@ -520,7 +572,11 @@ export class MatchLogStore<E extends StoredEvent = StoredEvent> {
       this.onDisk.add(id);
     });
     await fsyncDir(this.dir);
-    for (const s of segs) await unlink(join(this.dir, segmentName(s)));
+    for (const s of segs) {
+      await unlink(join(this.dir, segmentName(s))).catch((err: unknown) => {
+        if (!isErrno(err, 'ENOENT')) throw err;
+      });
+    }
     await fsyncDir(this.dir);
   }
 }

@@ -41,6 +41,8 @@ export interface BotEnv {
   cluster: ChaosCluster;
   bots: ChaosBot[];
   phase(): BotPhase;
+  /** Told when a bot learns its match ended (the campaign then takes the match's logs). */
+  onMatchEnd?: (matchId: string) => void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -230,7 +232,10 @@ export class ChaosBot {
         break;
       case 'FIM_DE_JOGO':
         if (m && e.matchId === m.matchId) {
-          if (!m.ended) this.h.event(this.name, 'match-end', { matchId: m.matchId, playerId: this.playerId, winnerId: e.winnerId ?? null, reason: e.reason ?? null });
+          if (!m.ended) {
+            this.h.event(this.name, 'match-end', { matchId: m.matchId, playerId: this.playerId, winnerId: e.winnerId ?? null, reason: e.reason ?? null });
+            this.env.onMatchEnd?.(m.matchId);
+          }
           m.ended = true;
         }
         break;
@@ -267,6 +272,7 @@ export class ChaosBot {
     if (!m || m.ended) return;
     m.ended = true;
     this.h.event(this.name, 'match-end', { matchId: m.matchId, playerId: this.playerId, winnerId: null, reason: `(${why})` });
+    this.env.onMatchEnd?.(m.matchId);
   }
 
   // ---- operations ------------------------------------------------------------------------------
@@ -421,11 +427,19 @@ export class ChaosBot {
       return;
     }
     const free = this.freeCards();
-    if (!m.prontoTried && free.length >= 5 && this.rng.chance(0.25)) {
+    const soldOut = m.handReq === 'sold-out';
+    if ((!m.prontoTried || soldOut) && free.length >= 5 && (soldOut || this.rng.chance(0.25))) {
       m.prontoTried = true;
       const cardIds = this.rng.shuffle(free).slice(0, 5);
       const out = await this.op('hand', { matchId: m.matchId, playerId: this.playerId, cardIds }, async () => this.classify(await this.request({ type: 'PRONTO', cardIds }, 12_000), ['OK'], (x) => ({ eventSeq: x.eventSeq })));
       if (out.type === 'ok') m.handWaitUntil = Date.now() + 6000;
+      return;
+    }
+    if (soldOut) {
+      // Sold out and fewer than 5 cards of our own: nothing to play with (DESIGN §5 has no
+      // timer for this phase). Try a purchase again now and then, with a fresh requestId.
+      m.handReq = `h-${m.matchId}-${++m.handAttempt}`;
+      await this.waitChange(2000);
       return;
     }
     const out = await this.buyMqtt(m.handReq, m.matchId);
@@ -442,6 +456,12 @@ export class ChaosBot {
       return;
     }
     const code = out.value.code;
+    if (code === 'ESTOQUE_ESGOTADO') {
+      // No packs left: choose a hand from owned cards instead (PRONTO), as a player would.
+      m.handReq = 'sold-out';
+      await this.waitChange(500);
+      return;
+    }
     if (code === 'HAND_ALREADY_SET' || code === 'WRONG_PHASE') {
       m.handWaitUntil = Date.now() + 6000;
       void this.client?.subscribeAsync(matchEventsTopic(m.matchId), { qos: 0 }).catch(() => undefined); // resends MAO and the update

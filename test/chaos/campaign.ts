@@ -8,7 +8,7 @@ import path from 'node:path';
 import { ChaosBot, type BotPhase } from './bots.ts';
 import { ChaosCluster } from './cluster.ts';
 import { checkHistoryText } from './checker.ts';
-import { collectFinalState } from './final-state.ts';
+import { collectFinalState, LogCapture } from './final-state.ts';
 import { History } from './history.ts';
 import { Nemesis } from './nemesis.ts';
 import { createNetwork, type ChaosNetwork } from './network.ts';
@@ -27,6 +27,8 @@ export interface CampaignOptions {
   turnMs?: number;
   forfeitMs?: number;
   snapshotEvery?: number;
+  /** Stock size multiplier (default 20: the stock never runs out in a campaign). */
+  stockScale?: number;
   /** Keep the run directory even when the run is clean. */
   keep?: boolean;
   /**
@@ -119,6 +121,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     turnMs: o.turnMs ?? 2500,
     forfeitMs: o.forfeitMs ?? 8000,
     snapshotEvery: o.snapshotEvery ?? 400,
+    stockScale: o.stockScale ?? 20,
     logLevel: o.logLevel ?? 'info',
   });
   const handle = { cluster, network };
@@ -134,7 +137,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     log(`cluster ${cluster.clusterId} up; ${plan.length} faults planned (plan ${planHash(plan)})`);
 
     const perPeer = o.botsPerPeer ?? 4;
-    const env = { history, cluster, bots: [] as ChaosBot[], phase: () => phase };
+    const capture = new LogCapture(cluster);
+    const env = { history, cluster, bots: [] as ChaosBot[], phase: () => phase, onMatchEnd: (m: string) => capture.matchEnded(m) };
     bots = Array.from({ length: peersN * perPeer }, (_, k) => new ChaosBot(`b${k + 1}`, k % peersN, (o.seed * 7919 + k * 104729) >>> 0, env));
     env.bots = bots;
     const loops = bots.map((b) => b.run());
@@ -165,7 +169,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     const historyText = fs.readFileSync(historyFile, 'utf8');
     const players = bots.map((b) => b.playerId);
     const matchIds = [...new Set([...historyText.matchAll(/"matchId":"([^"]+)"/g)].map((m) => m[1]))];
-    const final: FinalState = { ...(await collectFinalState(cluster, players, matchIds)), activeMatch: active };
+    await capture.settle();
+    const final: FinalState = { ...(await collectFinalState(cluster, players, matchIds, capture)), activeMatch: active };
     fs.writeFileSync(path.join(dir, 'final-state.json'), JSON.stringify(final));
     let check = checkHistoryText(historyText, final);
     let beforeInjection: CheckResult | undefined;
@@ -174,7 +179,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
       beforeInjection = check;
       const injected = await injectRogueTrade(cluster, historyText, log);
       await until('every peer on the same ledger', () => converged(cluster), 30_000, 300);
-      const again: FinalState = { ...(await collectFinalState(cluster, players, matchIds)), activeMatch: active };
+      const again: FinalState = { ...(await collectFinalState(cluster, players, matchIds, capture)), activeMatch: active };
       fs.writeFileSync(path.join(dir, 'final-state-injected.json'), JSON.stringify({ injected, final: again }));
       check = checkHistoryText(historyText, again);
     }

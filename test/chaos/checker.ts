@@ -157,7 +157,22 @@ export function allowedOwners(origin: string, edges: readonly Edge[], maxExact =
 
 const gapless = (l: FinalMatchLog) => l.events.every((e, i) => e.eventSeq === i + 1);
 
-/** The match's final log: a well-formed copy first (a broken one is reported on its own), then the newest epoch, the longest. */
+/**
+ * A copy with exact repeats (the same eventSeq and signature twice: a writer race, reported
+ * as a gap on its own) reduced to its distinct events; null when two different events claim
+ * one eventSeq (that copy says nothing trustworthy).
+ */
+export function normalizeLog(l: FinalMatchLog): FinalMatchLog | null {
+  const bySeq = new Map<number, FinalMatchLog['events'][number]>();
+  for (const e of l.events) {
+    const p = bySeq.get(e.eventSeq);
+    if (p && (p.signature ?? `${p.type}/${p.playerId}/${p.cardId}`) !== (e.signature ?? `${e.type}/${e.playerId}/${e.cardId}`)) return null;
+    bySeq.set(e.eventSeq, e);
+  }
+  return { ...l, events: [...bySeq.values()].sort((a, b) => a.eventSeq - b.eventSeq) };
+}
+
+/** The match's final log: a well-formed copy first, then the newest epoch, the longest. */
 function pickFinalLog(logs: readonly FinalMatchLog[]): FinalMatchLog {
   return [...logs].sort(
     (a, b) => Number(gapless(b)) - Number(gapless(a)) || b.epoch - a.epoch || b.events.length - a.events.length || Number(b.finished) - Number(a.finished) || (a.source === 'rest' ? -1 : 1),
@@ -313,7 +328,8 @@ export function check(entries: readonly HistoryEntry[], final: FinalState, prePr
       const bad = l.events.findIndex((e, i) => e.eventSeq !== i + 1);
       if (bad >= 0) v('match-log-gap', `match ${matchId} on ${l.peer} (${l.source}): event #${bad + 1} has eventSeq ${l.events[bad].eventSeq}`, { matchId, peer: l.peer });
     }
-    const fin = pickFinalLog(logs);
+    const usable = logs.map(normalizeLog).filter((l): l is FinalMatchLog => l !== null);
+    const fin = pickFinalLog(usable.length > 0 ? usable : logs);
     if (!fin.finished) v('match-unfinished', `match ${matchId} did not finish (final log: ${fin.peer}/${fin.source}, epoch ${fin.epoch}, ${fin.events.length} events)`, { matchId });
     for (const op of ops) {
       if (op.outcome !== 'ok' || str(op.invoke.matchId) !== matchId || (op.f !== 'move' && op.f !== 'hand')) continue;
@@ -332,7 +348,7 @@ export function check(entries: readonly HistoryEntry[], final: FinalState, prePr
       if (played.has(k)) v('move-applied-twice', `match ${matchId}: ${e.playerId} played ${e.cardId} twice`, { matchId });
       played.add(k);
     }
-    const wellFormed = logs.filter(gapless);
+    const wellFormed = usable.filter(gapless);
     for (let i = 0; i < wellFormed.length; i++) {
       for (let j = i + 1; j < wellFormed.length; j++) {
         const [a, b] = [wellFormed[i], wellFormed[j]];

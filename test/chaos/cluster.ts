@@ -14,6 +14,8 @@ export interface ClusterOptions {
   turnMs: number;
   forfeitMs: number;
   snapshotEvery: number;
+  /** --stock-scale: 2,800 cards per unit (a 10-minute campaign sells ~1,000 packs). */
+  stockScale: number;
   logLevel?: string;
 }
 
@@ -158,6 +160,7 @@ export class ChaosCluster {
         '--secret-file', this.secretFile,
         '--turn-ms', String(opts.turnMs),
         '--forfeit-ms', String(opts.forfeitMs),
+        '--stock-scale', String(opts.stockScale),
       ];
       if (i > 0) argv.push('--join', network.endpoints[0].advertise);
       this.peers.push(new ChaosPeer(i, ep, path.join(opts.root, ep.id), argv, this, path.join(opts.root, `${ep.id}.log`)));

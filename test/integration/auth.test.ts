@@ -85,6 +85,11 @@ describe('peer JWT authentication', () => {
     expect(broken.status).toBe(400);
     const huge = await postJson<{ error: string }>(`${url}/heartbeat`, undefined, token, JSON.stringify({ pad: 'x'.repeat(1024 * 1024 + 10) }));
     expect(huge.status).toBe(413);
+    // The snapshot route alone takes bodies over 1 MiB (then validates them like any other).
+    const bigSnapshot = { term: 0, leaderId: 'tester', lastIncludedIndex: 1, lastIncludedTerm: 1, config: { voters: [], learners: [] }, data: { pad: 'x'.repeat(2 * 1024 * 1024) } };
+    const snap = await postJson<{ error: string }>(`${url}/raft/install_snapshot`, bigSnapshot, token);
+    expect(snap.status).toBe(400);
+    expect(snap.body.error).toBe('BAD_REQUEST');
     // A peer may only register itself.
     const forged = await postJson<{ error: string }>(`${url}/register`, { id: 'someone-else', address: 'http://127.0.0.1:9', mqttPort: 9 }, token);
     expect(forged.status).toBe(403);
