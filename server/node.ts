@@ -173,7 +173,7 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
         removeMember: (id) => removeMember({ raft: () => raft, admission: () => admission, client, addressOf }, id),
       }),
       metricsRouter(metrics),
-      raftRouter(config.id, () => raft as RaftNode<unknown> | null, (data) => LedgerReplica.validSnapshot(data, clusterId)),
+      raftRouter(config.id, () => raft as RaftNode<unknown> | null, (data) => LedgerReplica.validSnapshot(data, clusterId), (id) => membership.get(id) !== undefined),
       ledgerRouter(() => (raft && replica && ledger ? { raft, replica, service: ledger } : null)),
       matchRouter(() => (matches && matchCtx ? { service: matches, ctx: matchCtx } : null)),
       matchmakingRouter(() => matchmaking),

@@ -4,6 +4,7 @@ import type { PlayerBroker } from '../broker/broker.ts';
 import type { Membership } from '../cluster/membership.ts';
 import type { PeerClient } from '../http/peer-client.ts';
 import type { LedgerReplica } from '../ledger/replica.ts';
+import { getMatch } from '../ledger/machine/index.ts';
 import type { LedgerService } from '../ledger/service.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -104,4 +105,17 @@ export function peerAnswers(ctx: MatchContext, node: string, timeoutMs = 500): P
   );
   byNode.set(node, { at: now, answer });
   return answer;
+}
+
+/**
+ * After a refused MATCH_FAILOVER (STALE_EPOCH): did this node's own earlier attempt win?
+ * The ledger service retries a proposal whose outcome it could not learn, and the retry is
+ * then refused because the first one applied. Returns the shadow the ledger recorded, or
+ * undefined when someone else really took the match.
+ */
+export function ownFailoverWon(ctx: MatchContext, matchId: string, expectedEpoch: number): { shadow: string | null } | undefined {
+  const replica = ctx.replica();
+  const m = replica ? getMatch(replica.state, matchId) : null;
+  if (m && m.status === 'active' && m.host === ctx.self && m.epoch === expectedEpoch + 1) return { shadow: m.shadow };
+  return undefined;
 }

@@ -4,35 +4,38 @@
 // through the ledger (MATCH_FAILOVER, epoch + 1) and seeded with the whole log.
 import { stateHash, validateCommand, type MatchCommand, type MatchEvent } from '../game/index.ts';
 import { PeerRefusedError, PeerUnreachableError } from '../http/peer-client.ts';
-import { addressOf, MatchError, peerAnswers, pickShadow, RETRY, type MatchContext } from './context.ts';
+import { addressOf, MatchError, ownFailoverWon, peerAnswers, pickShadow, RETRY, type MatchContext } from './context.ts';
 import type { MatchRuntime } from './runtime.ts';
 import type { SignedEvent } from './signing.ts';
 import { recordFinish } from './finish.ts';
 import { batcherFor } from './batch.ts';
 
 /** Runs a game command on a match this node hosts; resolves with the new eventSeq once it is safe. */
-export async function hostExecute(ctx: MatchContext, rt: MatchRuntime, playerId: string, command: MatchCommand): Promise<number> {
+export async function hostExecute(ctx: MatchContext, rt: MatchRuntime, playerId: string, command: MatchCommand, requestId?: string): Promise<number> {
   for (let attempt = 0; attempt < 4; attempt++) {
-    const r = await rt.serial(() => appendCommand(ctx, rt, playerId, command));
+    const r = await rt.serial(() => appendCommand(ctx, rt, playerId, command, requestId));
     if (r !== RETRY) return r;
   }
   throw new MatchError('UNAVAILABLE', 'the match could not be replicated; try again', 503);
 }
 
-async function appendCommand(ctx: MatchContext, rt: MatchRuntime, playerId: string, command: MatchCommand): Promise<number | typeof RETRY> {
+async function appendCommand(ctx: MatchContext, rt: MatchRuntime, playerId: string, command: MatchCommand, requestId?: string): Promise<number | typeof RETRY> {
   if (rt.role !== 'host') throw new MatchError('NOT_HOST', `node ${ctx.self} does not host match ${rt.matchId}`);
+  // Already done (the answer was lost, maybe with a host): answer it, never do it twice.
+  const prior = requestId ? rt.events.find((e) => e.requestId === requestId) : undefined;
+  if (prior) return prior.eventSeq;
   const v = validateCommand(rt.state, playerId, command, Date.now());
   if (!v.ok) throw new MatchError(v.code, v.message);
-  return appendEvents(ctx, rt, [v.event]);
+  return appendEvents(ctx, rt, [v.event], requestId);
 }
 
 /** Signs, replicates, stores and publishes events as the host. Call inside rt.serial. */
-export async function appendEvents(ctx: MatchContext, rt: MatchRuntime, events: MatchEvent[]): Promise<number | typeof RETRY> {
+export async function appendEvents(ctx: MatchContext, rt: MatchRuntime, events: MatchEvent[], requestId?: string): Promise<number | typeof RETRY> {
   const signed: SignedEvent[] = [];
   let epoch = rt.epoch;
   for (const e of events) {
     if (e.type === 'FAILOVER') epoch = e.epoch;
-    signed.push(ctx.signer.signEvent(e, rt.matchId, epoch));
+    signed.push(ctx.signer.signEvent(e, rt.matchId, epoch, requestId));
   }
   const T0 = performance.now();
   const next = rt.preview(signed);
@@ -139,22 +142,24 @@ export async function replaceShadow(ctx: MatchContext, rt: MatchRuntime): Promis
   const r = await ledger.submit({ type: 'MATCH_FAILOVER', matchId: rt.matchId, expectedEpoch: rt.epoch, host: ctx.self, shadow: next }).catch((err: Error) => {
     throw new MatchError('UNAVAILABLE', `cannot record a new shadow: ${err.message}`, 503);
   });
+  let shadow = next;
   if (!r.ok) {
-    if (r.code === 'STALE_EPOCH' || r.code === 'MATCH_FINISHED') {
+    const won = r.code === 'STALE_EPOCH' ? ownFailoverWon(ctx, rt.matchId, rt.epoch) : undefined;
+    if (won) shadow = won.shadow;
+    else if (r.code === 'STALE_EPOCH' || r.code === 'MATCH_FINISHED') {
       fence(ctx, rt, `ledger refused MATCH_FAILOVER: ${r.code}`);
       throw new MatchError('STALE_EPOCH', `node ${ctx.self} no longer hosts match ${rt.matchId}`);
-    }
-    throw new MatchError('UNAVAILABLE', `cannot record a new shadow: ${r.message}`, 503);
+    } else throw new MatchError('UNAVAILABLE', `cannot record a new shadow: ${r.message}`, 503);
   }
-  const event: MatchEvent = { type: 'FAILOVER', seq: rt.seq + 1, at: Date.now(), oldHost: ctx.self, newHost: ctx.self, shadow: next, epoch: rt.epoch + 1 };
+  const event: MatchEvent = { type: 'FAILOVER', seq: rt.seq + 1, at: Date.now(), oldHost: ctx.self, newHost: ctx.self, shadow, epoch: rt.epoch + 1 };
   const signed = ctx.signer.signEvent(event, rt.matchId, event.epoch);
   const p = rt.preview([signed]);
   if (!p.ok) throw new MatchError(p.code, p.message);
   await ctx.store.append(rt.matchId, [signed], true);
   rt.commit([signed], p.state);
   ctx.metrics.failovers.inc({ kind: 'shadow' });
-  ctx.logs.failover.warn({ matchId: rt.matchId, oldShadow: old, newShadow: next, epoch: rt.epoch }, 'shadow replaced');
-  if (next) await startOn(ctx, rt, next).catch((err: Error) => ctx.logs.failover.warn({ matchId: rt.matchId, next, err: err.message }, 'new shadow not seeded yet'));
+  ctx.logs.failover.warn({ matchId: rt.matchId, oldShadow: old, newShadow: shadow, epoch: rt.epoch }, 'shadow replaced');
+  if (shadow) await startOn(ctx, rt, shadow).catch((err: Error) => ctx.logs.failover.warn({ matchId: rt.matchId, shadow, err: err.message }, 'new shadow not seeded yet'));
   afterAppend(ctx, rt, [signed]);
 }
 

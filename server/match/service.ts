@@ -3,7 +3,7 @@
 // failover, shadow silence → new shadow, turn timer, disconnect forfeit, and a reconcile
 // loop that makes this node's runtimes agree with the ledger (restarts, fencing, watchers).
 import { randomUUID } from 'node:crypto';
-import { getMatch, activeMatchOf, type LedgerCommand, type LedgerResult, type MatchView } from '../ledger/machine/index.ts';
+import { getMatch, getPlayer, getPurchase, cardById, activeMatchOf, type LedgerCommand, type LedgerResult, type MatchView } from '../ledger/machine/index.ts';
 import { stateHash, turnExpired, type MatchCommand } from '../game/index.ts';
 import { PeerRefusedError, PeerUnreachableError } from '../http/peer-client.ts';
 import type { GameEventBody, GamePresenceBody } from '../../protocol/rest.ts';
@@ -169,13 +169,13 @@ export class MatchService implements MatchCreator {
     let out: { eventSeq: number; result?: PurchaseOutcome };
     switch (type) {
       case 'JOGAR':
-        out = { eventSeq: await hostExecute(this.ctx, rt, playerId, { type: 'PLAY', cardId: String(data.cardId ?? '') }) };
+        out = { eventSeq: await hostExecute(this.ctx, rt, playerId, { type: 'PLAY', cardId: String(data.cardId ?? '') }, requestId) };
         break;
       case 'CHAT':
-        out = { eventSeq: await hostExecute(this.ctx, rt, playerId, { type: 'CHAT', text: String(data.text ?? '') }) };
+        out = { eventSeq: await hostExecute(this.ctx, rt, playerId, { type: 'CHAT', text: String(data.text ?? '') }, requestId) };
         break;
       case 'FORFEIT':
-        out = { eventSeq: await hostExecute(this.ctx, rt, playerId, { type: 'FORFEIT', reason: String(data.reason ?? 'DESISTENCIA') }) };
+        out = { eventSeq: await hostExecute(this.ctx, rt, playerId, { type: 'FORFEIT', reason: String(data.reason ?? 'DESISTENCIA') }, requestId) };
         break;
       case 'COMPRAR':
       case 'PRONTO':
@@ -191,6 +191,13 @@ export class MatchService implements MatchCreator {
 
   /** The purchase phase: the ledger locks the hand (BUY_PACK with matchId, or MATCH_HAND), then HAND_SET. */
   private async setHand(rt: MatchRuntime, playerId: string, type: 'COMPRAR' | 'PRONTO', data: Record<string, unknown>, requestId: string): Promise<{ eventSeq: number; result: PurchaseOutcome }> {
+    // A retry of a purchase that already became the hand (its answer was lost, maybe with
+    // the old host) gets the same pack back instead of a refusal.
+    const replica = this.ctx.replica();
+    const prior = type === 'COMPRAR' && replica ? getPurchase(replica.state, requestId) : null;
+    if (prior && prior.matchId === rt.matchId && rt.state.handSource[playerId]) {
+      return { eventSeq: rt.seq, result: { cards: prior.cards, remaining: prior.remaining } };
+    }
     if (rt.state.phase !== 'AGUARDANDO_COMPRA') throw new MatchError('WRONG_PHASE', 'hands are chosen only while the match awaits them');
     const existing = rt.state.hands[playerId];
     if (existing) throw new MatchError('HAND_ALREADY_SET', 'your hand for this match is already set');
@@ -209,7 +216,7 @@ export class MatchService implements MatchCreator {
       if (!r.ok) throw new MatchError(r.code, r.message);
       cards = (r as Extract<LedgerResult<'MATCH_HAND'>, { ok: true }>).cards;
     }
-    const eventSeq = await hostExecute(this.ctx, rt, playerId, { type: 'SET_HAND', cards, source: type === 'COMPRAR' ? 'PACK' : 'PRONTO' });
+    const eventSeq = await hostExecute(this.ctx, rt, playerId, { type: 'SET_HAND', cards, source: type === 'COMPRAR' ? 'PACK' : 'PRONTO' }, requestId);
     return { eventSeq, result: { cards, remaining } };
   }
 
@@ -268,6 +275,13 @@ export class MatchService implements MatchCreator {
           );
           continue;
         }
+        // Choosing hands is timed too (two turns' worth), so a match nobody arms still ends.
+        if (rt.state.phase === 'AGUARDANDO_COMPRA' && rt.state.lastEventAt !== null && Date.now() - rt.state.lastEventAt > 2 * ctx.timing.turnMs) {
+          const missing = rt.playerIds().filter((p) => !rt.state.hands[p]);
+          if (missing.length === 1) this.guard(rt, () => hostExecute(ctx, rt, missing[0], { type: 'FORFEIT', reason: 'SEM_MAO' }));
+          else if (missing.length === 2) this.guard(rt, () => rt.serial(() => appendEvents(ctx, rt, [{ type: 'ABORT', seq: rt.seq + 1, at: Date.now(), reason: 'SEM_MAOS' }])));
+          continue;
+        }
         if (turnExpired(rt.state, Date.now(), ctx.timing.turnMs) && rt.state.turn) {
           const turn = rt.state.turn;
           this.guard(rt, () => hostExecute(ctx, rt, turn, { type: 'PLAY_LOWEST' } as MatchCommand));
@@ -306,6 +320,7 @@ export class MatchService implements MatchCreator {
       else if (!rt && mine) await this.guarded(m.matchId, () => this.adopt(view));
       else if (!rt && view.players.some((p) => ctx.broker.isConnected(p))) await this.guarded(m.matchId, () => this.watch(view));
       else if (rt && rt.role === 'host' && rt.finished && !rt.finishRecorded) void recordFinish(ctx, rt);
+      else if (rt && rt.role === 'host' && rt.state.host === ctx.self) await this.guarded(m.matchId, () => this.syncHands(rt, view));
     }
   }
 
@@ -335,6 +350,13 @@ export class MatchService implements MatchCreator {
     }
     candidates.sort((a, b) => b.length - a.length);
     const role = view.host === ctx.self ? 'host' : 'shadow';
+    if (candidates.every((c) => c.length === 0)) {
+      // Nobody holds a log: the host died between MATCH_CREATED and MATCH_START, so no
+      // move can have been acknowledged. Start it again from the ledger's record (a shadow
+      // only when the host is silent; the watchdog then promotes it).
+      if (role === 'shadow' && other && ctx.membership.silenceMs(other) < ctx.timing.failoverMs) return;
+      candidates.push([this.startFromLedger(view)]);
+    }
     for (const events of candidates) {
       if (events.length === 0) continue;
       const rt = new MatchRuntime(view.matchId, role);
@@ -348,19 +370,47 @@ export class MatchService implements MatchCreator {
       rt.commit(events, p.state);
       if (ctx.runtimes.has(view.matchId)) return;
       ctx.runtimes.set(view.matchId, rt);
-      await ctx.store.delete(view.matchId).catch(() => undefined);
-      await ctx.store.append(view.matchId, events, true);
-      const now = performance.now();
-      for (const id of rt.playerIds()) rt.presence.set(id, now);
-      ctx.logs.host.info({ matchId: view.matchId, role, eventSeq: rt.seq, epoch: rt.epoch, ledgerEpoch: view.epoch }, 'resumed match from its log');
-      if (role === 'host' && rt.epoch < view.epoch) {
-        // This node won the failover but had not yet logged it: log it now.
-        await rt.serial(() => appendEvents(ctx, rt, [{ type: 'FAILOVER', seq: rt.seq + 1, at: Date.now(), oldHost: rt.state.host, newHost: ctx.self, shadow: view.shadow, epoch: view.epoch }]));
-      } else if (role === 'host' && view.shadow) {
-        await startOn(ctx, rt, view.shadow).catch(() => undefined);
-      }
+      // Through the runtime's queue, so a /game/start arriving now waits for this rewrite.
+      await rt.serial(async () => {
+        await ctx.store.delete(view.matchId).catch(() => undefined);
+        await ctx.store.append(view.matchId, events, true);
+        const now = performance.now();
+        for (const id of rt.playerIds()) rt.presence.set(id, now);
+        ctx.logs.host.info({ matchId: view.matchId, role, eventSeq: rt.seq, epoch: rt.epoch, ledgerEpoch: view.epoch }, 'resumed match from its log');
+        if (role === 'host' && rt.epoch < view.epoch) {
+          // This node won the failover but had not yet logged it: log it now.
+          await appendEvents(ctx, rt, [{ type: 'FAILOVER', seq: rt.seq + 1, at: Date.now(), oldHost: rt.state.host, newHost: ctx.self, shadow: view.shadow, epoch: view.epoch }]);
+        } else if (role === 'host' && view.shadow) {
+          await startOn(ctx, rt, view.shadow).catch(() => undefined);
+        }
+      });
       announce(ctx, rt);
       return;
+    }
+  }
+
+  /** MATCH_START rebuilt from the ledger's record, naming the ledger's current host, shadow and epoch. */
+  private startFromLedger(view: MatchView): SignedEvent {
+    const replica = this.ctx.replica()!;
+    const players = view.players.map((id) => ({ id, name: getPlayer(replica.state, id)?.name ?? id })) as [PlayerRef, PlayerRef];
+    const start = { type: 'MATCH_START' as const, seq: 1, at: Date.now(), matchId: view.matchId, players, seed: view.seed, host: view.host, shadow: view.shadow, epoch: view.epoch };
+    this.ctx.logs.host.warn({ matchId: view.matchId, epoch: view.epoch }, 'no log of this match anywhere: starting it again from the ledger');
+    return this.ctx.signer.signEvent(start, view.matchId, view.epoch);
+  }
+
+  /**
+   * A hand the ledger locked (BUY_PACK with matchId, MATCH_HAND) but that never reached the
+   * log — its host died in between — is set from the ledger, so the match can go on.
+   */
+  private async syncHands(rt: MatchRuntime, view: MatchView): Promise<void> {
+    const replica = this.ctx.replica();
+    if (!replica || rt.state.phase !== 'AGUARDANDO_COMPRA') return;
+    for (const playerId of rt.playerIds()) {
+      const ids = view.hands[playerId];
+      if (!ids || rt.state.hands[playerId]) continue;
+      const cards = ids.map((id) => cardById(replica.state, id)).filter((c): c is Card => c !== null);
+      if (cards.length !== ids.length) continue;
+      await hostExecute(this.ctx, rt, playerId, { type: 'SET_HAND', cards, source: 'PACK' }).catch(() => undefined);
     }
   }
 

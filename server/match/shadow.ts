@@ -3,7 +3,7 @@
 // silent it asks the ledger for MATCH_FAILOVER and, once committed, continues the match.
 import { stateHash, type MatchEvent } from '../game/index.ts';
 import type { GameNotifyBody, GameReplicateBody, GameStartBody } from '../../protocol/rest.ts';
-import { MatchError, peerAnswers, pickShadow, type MatchContext } from './context.ts';
+import { MatchError, ownFailoverWon, peerAnswers, pickShadow, type MatchContext } from './context.ts';
 import { MatchRuntime } from './runtime.ts';
 import type { SignedEvent } from './signing.ts';
 import { afterAppend, fence, startOn } from './host.ts';
@@ -135,12 +135,17 @@ export async function promote(ctx: MatchContext, rt: MatchRuntime): Promise<void
   if (!ledger) return;
   const r = await ledger.submit({ type: 'MATCH_FAILOVER', matchId: rt.matchId, expectedEpoch: rt.epoch, host: ctx.self, shadow: next }, 6000).catch(() => null);
   if (!r) return; // no majority reachable: a cut-off shadow cannot promote itself
+  let shadow = next;
   if (!r.ok) {
     if (r.code === 'MATCH_FINISHED') return;
-    fence(ctx, rt, `ledger refused the failover: ${r.code}`);
-    return;
+    const won = r.code === 'STALE_EPOCH' ? ownFailoverWon(ctx, rt.matchId, rt.epoch) : undefined;
+    if (!won) {
+      fence(ctx, rt, `ledger refused the failover: ${r.code}`);
+      return;
+    }
+    shadow = won.shadow;
   }
-  const event: MatchEvent = { type: 'FAILOVER', seq: rt.seq + 1, at: Date.now(), oldHost, newHost: ctx.self, shadow: next, epoch: rt.epoch + 1 };
+  const event: MatchEvent = { type: 'FAILOVER', seq: rt.seq + 1, at: Date.now(), oldHost, newHost: ctx.self, shadow, epoch: rt.epoch + 1 };
   const signed = ctx.signer.signEvent(event, rt.matchId, event.epoch);
   const p = rt.preview([signed]);
   if (!p.ok) return;
@@ -152,8 +157,8 @@ export async function promote(ctx: MatchContext, rt: MatchRuntime): Promise<void
   ctx.metrics.failovers.inc({ kind: 'host' });
   ctx.metrics.activeMatches.set({ role: 'host' }, countRole(ctx, 'host'));
   ctx.metrics.activeMatches.set({ role: 'shadow' }, countRole(ctx, 'shadow'));
-  ctx.logs.failover.warn({ matchId: rt.matchId, oldHost, newShadow: next, epoch: rt.epoch, tookMs: Math.round(performance.now() - t0) }, 'host silent: this node now hosts the match');
-  if (next) await startOn(ctx, rt, next).catch((err: Error) => ctx.logs.failover.warn({ matchId: rt.matchId, next, err: err.message }, 'new shadow not seeded yet'));
+  ctx.logs.failover.warn({ matchId: rt.matchId, oldHost, newShadow: shadow, epoch: rt.epoch, tookMs: Math.round(performance.now() - t0) }, 'host silent: this node now hosts the match');
+  if (shadow) await startOn(ctx, rt, shadow).catch((err: Error) => ctx.logs.failover.warn({ matchId: rt.matchId, shadow, err: err.message }, 'new shadow not seeded yet'));
   afterAppend(ctx, rt, [signed]);
   if (rt.finished) void recordFinish(ctx, rt);
 }

@@ -6,7 +6,8 @@ import { canonicalJson, matchEventSchema, type MatchEvent } from '../game/index.
 import { safeEqual } from '../security/keys.ts';
 
 /** A match event as stored and replicated: the reducer's event plus its place in the match. */
-export type SignedEvent = MatchEvent & { matchId: string; epoch: number; eventSeq: number; signature: string };
+/** `requestId` (signed too) names the player's request an event answers, so a retry after a failover finds it. */
+export type SignedEvent = MatchEvent & { matchId: string; epoch: number; eventSeq: number; requestId?: string; signature: string };
 
 export type Unsigned<T> = Omit<T, 'signature'>;
 
@@ -27,8 +28,8 @@ export class Signer {
     return safeEqual(signature, this.mac(rest));
   }
 
-  signEvent(event: MatchEvent, matchId: string, epoch: number): SignedEvent {
-    return this.sign({ ...event, matchId, epoch, eventSeq: event.seq }) as SignedEvent;
+  signEvent(event: MatchEvent, matchId: string, epoch: number, requestId?: string): SignedEvent {
+    return this.sign({ ...event, matchId, epoch, eventSeq: event.seq, ...(requestId ? { requestId } : {}) }) as SignedEvent;
   }
 }
 

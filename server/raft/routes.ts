@@ -8,7 +8,16 @@ import type { RaftNode } from './raft-node.ts';
 import type { Entry, RaftMessage } from './core/types.ts';
 
 /** `validSnapshot` checks snapshot data before the core may accept it (a bad one is a 400). */
-export function raftRouter(self: string, raft: () => RaftNode<unknown> | null, validSnapshot: (data: unknown) => boolean): Router<PeerState> {
+/**
+ * `isMember` says whether a sender belongs to the cluster (the address book the replicated
+ * membership feeds): holding the secret is not enough to take part in elections or replication.
+ */
+export function raftRouter(
+  self: string,
+  raft: () => RaftNode<unknown> | null,
+  validSnapshot: (data: unknown) => boolean,
+  isMember: (id: string) => boolean,
+): Router<PeerState> {
   const r = new Router<PeerState>();
   const node = () => {
     const n = raft();
@@ -17,6 +26,7 @@ export function raftRouter(self: string, raft: () => RaftNode<unknown> | null, v
   };
   const sender = (peer: string | undefined, claimed: string) => {
     if (peer !== claimed) throw new HttpError(403, 'FORBIDDEN', `message claims to come from ${claimed} but the token is ${peer}`);
+    if (!isMember(claimed)) throw new HttpError(403, 'NOT_A_MEMBER', `${claimed} is not a member of this cluster`);
     return claimed;
   };
   const reply = async (msg: RaftMessage) => {

@@ -114,7 +114,18 @@ describe('chaos checker', () => {
       p.status!.sold = 20;
       p.status!.remaining.C -= 5;
     }
-    expect(kinds(f)).toContain('request-applied-twice');
+    expect(kinds(f)).toContain('purchase-count-exceeded');
+
+    // A purchase answered as refused (k4: ESTOQUE_ESGOTADO) that was applied all the same.
+    const g = finalState();
+    for (const p of g.peers) {
+      p.cards![A].push('c21', 'c22', 'c23', 'c24', 'c25');
+      p.status!.sold = 20;
+      p.status!.remaining.C -= 5;
+    }
+    const over = check(history(), g).violations.filter((v) => v.kind === 'purchase-count-exceeded');
+    expect(over).toHaveLength(3);
+    expect(over[0].refused).toEqual(['k4']);
 
     const h = history();
     const inv = h.find((e) => e.f === 'buy' && e.value.key === 'k2' && e.type === 'invoke')!;

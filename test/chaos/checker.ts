@@ -6,8 +6,8 @@
 //           players; every acknowledged purchase is in the final ledger of every peer (its
 //           cards owned by the buyer, or by whoever acknowledged and possibly-applied trades
 //           moved them to); every acknowledged trade is reflected; a requestId is applied at
-//           most once (same key → same pack; never more packs than requests that might have
-//           been applied, never fewer than the acknowledged ones); every peer's ledger equal
+//           most once and a refused purchase never (same key → same pack; never more packs
+//           than acknowledged + unknown requests, never fewer than acknowledged); every peer's ledger equal
 //           (digests) and its own invariant check clean.
 //  matches  every match finished; every log gapless (eventSeq 1..n); every acknowledged move
 //           in the final log at the eventSeq it was acknowledged with; no card played twice;
@@ -288,7 +288,10 @@ export function check(entries: readonly HistoryEntry[], final: FinalState, prePr
       if (n % 5 !== 0) v('ownership-unexplained', `${p.id}: player ${pid} owns ${n} cards, not whole packs`, { peer: p.id, playerId: pid });
       const applied = Math.floor(n / 5);
       if (applied < a) v('acked-purchase-lost', `${p.id}: player ${pid} holds ${applied} packs but ${a} purchases were acknowledged`, { peer: p.id, playerId: pid });
-      if (applied > a + m) v('request-applied-twice', `${p.id}: player ${pid} holds ${applied} packs but only ${a} acknowledged + ${m} unknown purchases were requested`, { peer: p.id, playerId: pid });
+      if (applied > a + m) {
+        const refused = [...keys.values()].filter((k) => k.playerId === pid && k.status === 'fail').map((k) => k.key);
+        v('purchase-count-exceeded', `${p.id}: player ${pid} holds ${applied} packs but only ${a} acknowledged + ${m} unknown purchases could have applied: a requestId applied twice${refused.length ? `, or a purchase answered as refused was applied (refused: ${refused.slice(0, 5).join(', ')})` : ''}`, { peer: p.id, playerId: pid, refused });
+      }
     }
     for (const [card, o] of origin) {
       const now = owner.get(card);

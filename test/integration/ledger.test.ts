@@ -143,20 +143,24 @@ describe('replicated ledger (real processes)', () => {
     // The token says test-client; a message claiming another leader is a forgery.
     const forged = await stock.call(peer, 'POST', '/eleicao/declarar_lider', { term: s.term + 5, leaderId: 'p1', prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0 });
     expect(forged.status).toBe(403);
-    // A stale term from "test-client" as leader: refused with the current term.
-    const stale = await stock.call(peer, 'POST', '/eleicao/declarar_lider', { term: 0, leaderId: 'test-client', prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0 });
+    // Holding the secret is not membership: a non-member at a higher term is refused.
+    const outsider = await stock.call(peer, 'POST', '/eleicao/declarar_lider', { term: s.term + 5, leaderId: 'test-client', prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0 });
+    expect(outsider.status).toBe(403);
+    expect(outsider.body.error).toBe('NOT_A_MEMBER');
+    // A member's stale term: refused with the current term.
+    const other = cluster.peers.find((p) => p !== peer)!.id;
+    const stale = await stock.call(peer, 'POST', '/eleicao/declarar_lider', { term: 0, leaderId: other, prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0 }, 10_000, other);
     expect(stale.status).toBe(200);
     expect(stale.body).toMatchObject({ success: false, term: s.term });
-    const staleVote = await stock.call(peer, 'POST', '/eleicao/solicitar_voto', { term: 0, candidateId: 'test-client', lastLogIndex: 0, lastLogTerm: 0, preVote: false });
+    const staleVote = await stock.call(peer, 'POST', '/eleicao/solicitar_voto', { term: 0, candidateId: other, lastLogIndex: 0, lastLogTerm: 0, preVote: false }, 10_000, other);
     expect(staleVote.body).toMatchObject({ voteGranted: false });
+    const badSnapshot = await stock.call(peer, 'POST', '/raft/install_snapshot', { term: 0, leaderId: other, lastIncludedIndex: 5, lastIncludedTerm: 1, config: { voters: [], learners: [] }, data: { junk: true } }, 10_000, other);
+    expect(badSnapshot.status).toBe(400);
     for (const [p, body] of [
       ['/eleicao/declarar_lider', { term: 'x' }],
       ['/eleicao/solicitar_voto', { term: 1 }],
-      ['/raft/install_snapshot', { term: 1, leaderId: 'test-client', lastIncludedIndex: 5, lastIncludedTerm: 1, config: { voters: [], learners: [] }, data: { junk: true } }],
       ['/estoque/comprar_pacote', { requestId: '' }],
       ['/raft/propose', { command: { type: 'BUY_PACK' } }],
-      ['/raft/propose', { commands: [] }],
-      ['/raft/propose', { commands: [{ type: 'BUY_PACK', requestId: 'x', playerId: 'y' }, { type: 'BUY_PACK' }] }],
     ] as const) {
       const r = await stock.call(peer, 'POST', p, body);
       expect(r.status, p).toBe(400);

@@ -22,10 +22,12 @@ export class StockClient {
     return this.token;
   }
 
-  async call(peer: Peer, method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 10_000): Promise<{ status: number; body: Record<string, unknown> }> {
+  /** A peer call with a JWT for `serverId` (default: a tool that is not a member). */
+  async call(peer: Peer, method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 10_000, serverId?: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    const token = serverId ? await peerToken(this.cluster.secretFile, this.clusterId, serverId) : await this.auth();
     const res = await fetch(`${peer.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${await this.auth()}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     });
