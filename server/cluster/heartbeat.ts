@@ -58,7 +58,7 @@ export class HeartbeatLoop {
   }
 
   private beat(): void {
-    const { membership, client, raftView } = this.deps;
+    const { membership, raftView } = this.deps;
     const self = membership.self;
     const view = raftView();
     const body: HeartbeatBody = { id: self.id, address: self.address, mqttPort: self.mqttPort, term: view.term, leader: view.leader };
