@@ -10,6 +10,7 @@ import { deriveKeys, SecretError } from './security/keys.ts';
 import { PeerTokenSource } from './security/jwt.ts';
 import { PeerClient } from './http/peer-client.ts';
 import { createApp } from './http/app.ts';
+import { HttpError } from './http/errors.ts';
 import { clusterRouter } from './cluster/routes.ts';
 import { metricsRouter } from './metrics/routes.ts';
 import { Membership } from './cluster/membership.ts';
@@ -213,7 +214,7 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
       // Relay to the leader, which adds the peer through the log.
       await client.post<RegisterResponse>(addressOf(raft.leader)!, '/register', m, { timeoutMs: 10_000 });
     } else {
-      throw new JoinError('no leader to admit the peer yet; try again');
+      throw new HttpError(503, 'NO_LEADER', 'no leader to admit the peer yet; try again');
     }
     return { clusterId, members: membership.list(), leader: raft?.leader ?? null, stockScale };
   };

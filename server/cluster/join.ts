@@ -25,19 +25,29 @@ export async function discoverClusterId(client: PeerClient, urls: string[], expe
   throw new JoinError(`no peer to join answered: ${problems.join('; ')}`);
 }
 
-/** Registers with the first peer that accepts; a 401 anywhere means the secret is wrong. */
-export async function registerWith(client: PeerClient, urls: string[], self: MemberInfo): Promise<RegisterResponse> {
+/**
+ * Registers with the first peer that accepts; a 401 anywhere means the secret is wrong.
+ * Peers that cannot admit anyone yet (no leader elected, unreachable) are retried with
+ * backoff for up to `patienceMs`, since friends often start their peers at the same time.
+ */
+export async function registerWith(client: PeerClient, urls: string[], self: MemberInfo, patienceMs = 30_000): Promise<RegisterResponse> {
+  const deadline = performance.now() + patienceMs;
   const problems: string[] = [];
-  for (const url of urls) {
-    try {
-      return await client.post<RegisterResponse>(url, '/register', self, { timeoutMs: 10_000 });
-    } catch (err) {
-      if (err instanceof PeerRefusedError && err.status === 401) {
-        throw new JoinError(`wrong cluster secret: ${url} refused this node (${err.code})`);
+  for (let wait = 100; ; wait = Math.min(wait * 2, 2000)) {
+    problems.length = 0;
+    for (const url of urls) {
+      try {
+        return await client.post<RegisterResponse>(url, '/register', self, { timeoutMs: 10_000 });
+      } catch (err) {
+        if (err instanceof PeerRefusedError && err.status === 401) {
+          throw new JoinError(`wrong cluster secret: ${url} refused this node (${err.code})`);
+        }
+        if (err instanceof PeerRefusedError && err.status < 500) throw new JoinError(`${url} refused to register this node: ${err.message}`);
+        problems.push((err as Error).message);
       }
-      if (err instanceof PeerRefusedError && err.status < 500) throw new JoinError(`${url} refused to register this node: ${err.message}`);
-      problems.push((err as Error).message);
     }
+    if (performance.now() + wait > deadline) break;
+    await new Promise((r) => setTimeout(r, wait));
   }
   throw new JoinError(`could not register with any peer: ${problems.join('; ')}`);
 }

@@ -5,6 +5,7 @@ import type { Membership } from '../cluster/membership.ts';
 import type { PeerClient } from '../http/peer-client.ts';
 import type { LedgerReplica } from '../ledger/replica.ts';
 import { getMatch } from '../ledger/machine/index.ts';
+import type { MatchRecord } from '../ledger/machine/state.ts';
 import type { LedgerService } from '../ledger/service.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -118,4 +119,16 @@ export function ownFailoverWon(ctx: MatchContext, matchId: string, expectedEpoch
   const m = replica ? getMatch(replica.state, matchId) : null;
   if (m && m.status === 'active' && m.host === ctx.self && m.epoch === expectedEpoch + 1) return { shadow: m.shadow };
   return undefined;
+}
+
+/**
+ * The player's active match as this node's ledger replica records it, without building a
+ * MatchView (which turns every hand into Card objects): the hot paths (every command,
+ * presence, the reconcile loop over all matches) need only ids, host, shadow and epoch.
+ */
+export function activeRecord(ctx: MatchContext, playerId: string): MatchRecord | null {
+  const state = ctx.replica()?.state;
+  const id = state?.players.get(playerId)?.activeMatchId;
+  const m = id ? state!.matches.get(id) : undefined;
+  return m && m.status === 'active' ? m : null;
 }

@@ -37,10 +37,8 @@ export async function appendEvents(ctx: MatchContext, rt: MatchRuntime, events: 
     if (e.type === 'FAILOVER') epoch = e.epoch;
     signed.push(ctx.signer.signEvent(e, rt.matchId, epoch, requestId));
   }
-  const T0 = performance.now();
   const next = rt.preview(signed);
   if (!next.ok) throw new MatchError(next.code, next.message);
-  const T1 = performance.now();
   // The host's own copy is written while the shadow stores its copy (both must be durable
   // before anyone sees the move); if replication fails the host's copy is taken back.
   const own = ctx.store.appendUndoable(rt.matchId, signed);
@@ -58,13 +56,9 @@ export async function appendEvents(ctx: MatchContext, rt: MatchRuntime, events: 
     else await replaceShadow(ctx, rt);
     return RETRY;
   }
-  const T2 = performance.now();
   await own.durable;
-  const T3 = performance.now();
   rt.commit(signed, next.state);
   afterAppend(ctx, rt, signed);
-  const T4 = performance.now();
-  if (T4 - T0 > 30) ctx.logs.host.warn({ prep: T1 - T0, repl: T2 - T1, store: T3 - T2, pub: T4 - T3 }, 'DBG slow append');
   return rt.seq;
 }
 

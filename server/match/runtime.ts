@@ -2,7 +2,7 @@
 // node's role in it. All changes to a match go through `serial` so its events apply in
 // order even when commands, replication and timers race.
 import { applyEvent, initialState, type MatchState, type RuleError } from '../game/index.ts';
-import { bareEvent, type SignedEvent } from './signing.ts';
+import { unwrapEvent, type SignedEvent } from './signing.ts';
 
 /** `watcher`: a third node that relays a match to its locally connected players. */
 export type MatchRole = 'host' | 'shadow' | 'watcher';
@@ -50,7 +50,7 @@ export class MatchRuntime {
   preview(events: readonly SignedEvent[]): { ok: true; state: MatchState } | RuleError {
     let s = this.state;
     for (const e of events) {
-      const bare = bareEvent(e);
+      const bare = unwrapEvent(e); // applyEvent validates it
       if (!bare) return { ok: false, code: 'BAD_EVENT', message: `event ${e.eventSeq} is malformed` };
       const r = applyEvent(s, bare);
       if (!r.ok) return r;

@@ -3,13 +3,13 @@
 // failover, shadow silence → new shadow, turn timer, disconnect forfeit, and a reconcile
 // loop that makes this node's runtimes agree with the ledger (restarts, fencing, watchers).
 import { randomUUID } from 'node:crypto';
-import { getMatch, getPlayer, getPurchase, cardById, activeMatchOf, type LedgerCommand, type LedgerResult, type MatchView } from '../ledger/machine/index.ts';
+import { getMatch, getPlayer, getPurchase, cardById, type LedgerCommand, type LedgerResult, type MatchView } from '../ledger/machine/index.ts';
 import { stateHash, turnExpired, type MatchCommand } from '../game/index.ts';
 import { PeerRefusedError, PeerUnreachableError } from '../http/peer-client.ts';
 import type { GameEventBody, GamePresenceBody } from '../../protocol/rest.ts';
 import type { Card } from '../../protocol/cards.ts';
 import type { CreateMatchResult, MatchCreator, PlayerRef } from './contract.ts';
-import { addressOf, MatchError, peerAnswers, pickShadow, type MatchContext } from './context.ts';
+import { activeRecord, addressOf, MatchError, peerAnswers, pickShadow, type MatchContext } from './context.ts';
 import { MatchRuntime } from './runtime.ts';
 import { appendEvents, fence, hostExecute, replaceShadow, startOn } from './host.ts';
 import { announce, countRole, promote } from './shadow.ts';
@@ -46,8 +46,7 @@ export class MatchService implements MatchCreator {
   // ---- MatchCreator -------------------------------------------------------------------------
 
   activeMatchOf(playerId: string): string | null {
-    const replica = this.ctx.replica();
-    return replica ? (activeMatchOf(replica.state, playerId)?.matchId ?? null) : null;
+    return activeRecord(this.ctx, playerId)?.matchId ?? null;
   }
 
   pickShadow(exclude: string[]): string | null {
@@ -94,9 +93,8 @@ export class MatchService implements MatchCreator {
 
   /** Whether a COMPRAR from this player should become its hand in its current match. */
   wantsPurchase(playerId: string): string | null {
-    const replica = this.ctx.replica();
-    const m = replica ? activeMatchOf(replica.state, playerId) : null;
-    if (!m || m.hands[playerId]) return null;
+    const m = activeRecord(this.ctx, playerId);
+    if (!m || m.hands[m.players.indexOf(playerId)]) return null;
     const rt = this.ctx.runtimes.get(m.matchId);
     if (rt && (rt.state.phase !== 'AGUARDANDO_COMPRA' || rt.state.hands[playerId])) return null;
     return m.matchId;
@@ -106,7 +104,7 @@ export class MatchService implements MatchCreator {
   async playerCommand(playerId: string, type: GameEventBody['type'], data: Record<string, unknown>, requestId: string): Promise<{ eventSeq: number; result?: PurchaseOutcome }> {
     const deadline = performance.now() + 8000;
     const forwardId = `${playerId}:${requestId}`;
-    let last: Error = new MatchError('NOT_IN_MATCH', 'you are not in a match');
+    let last: Error | null = null; // (an Error costs a stack trace: only built when needed)
     while (performance.now() < deadline) {
       const m = this.currentMatch(playerId);
       if (!m) throw last instanceof MatchError && last.code !== 'NOT_IN_MATCH' ? last : new MatchError('NOT_IN_MATCH', 'you are not in a match');
@@ -121,13 +119,12 @@ export class MatchService implements MatchCreator {
       }
       await new Promise((r) => setTimeout(r, 150));
     }
-    throw last instanceof MatchError ? last : new MatchError('UNAVAILABLE', `the match's host cannot be reached: ${last.message}`, 503);
+    throw last instanceof MatchError ? last : new MatchError('UNAVAILABLE', `the match's host cannot be reached: ${last?.message ?? 'timed out'}`, 503);
   }
 
   /** The player's match as best known here: the ledger, or a newer epoch held in a runtime. */
   private currentMatch(playerId: string): { matchId: string; host: string; epoch: number } | null {
-    const replica = this.ctx.replica();
-    const m = replica ? activeMatchOf(replica.state, playerId) : null;
+    const m = activeRecord(this.ctx, playerId);
     if (!m) return null;
     const rt = this.ctx.runtimes.get(m.matchId);
     if (rt && rt.epoch > m.epoch) return { matchId: m.matchId, host: rt.state.host, epoch: rt.epoch };
@@ -146,10 +143,6 @@ export class MatchService implements MatchCreator {
 
   /** /game/event on the host: a forwarded (signed) player command. */
   async onEvent(from: string, body: GameEventBody): Promise<{ status: 'processed'; eventSeq: number; result?: PurchaseOutcome }> {
-    const E0 = performance.now();
-    try { return await this.onEvent2(from, body); } finally { const E1 = performance.now(); if (E1 - E0 > 30) this.ctx.logs.host.warn({ ms: E1 - E0, type: body.type }, 'DBG slow onEvent'); }
-  }
-  async onEvent2(from: string, body: GameEventBody): Promise<{ status: 'processed'; eventSeq: number; result?: PurchaseOutcome }> {
     if (!this.ctx.signer.verify(body)) throw new MatchError('BAD_SIGNATURE', 'forwarded command has an invalid signature', 400);
     const rt = this.ctx.runtimes.get(body.matchId);
     if (!rt || rt.role !== 'host') throw new MatchError('NOT_HOST', `node ${this.ctx.self} does not host match ${body.matchId}`);
@@ -235,9 +228,11 @@ export class MatchService implements MatchCreator {
   /** /game/presence: players of matches hosted here that are connected to `from`. */
   onPresence(body: GamePresenceBody): void {
     const now = performance.now();
-    for (const rt of this.ctx.runtimes.values()) {
-      if (rt.role !== 'host') continue;
-      for (const p of body.players) if (rt.presence.has(p)) rt.presence.set(p, now);
+    // Per reported player, its match (not every runtime × every player: 1,000s × 1,000s).
+    for (const p of body.players) {
+      const id = activeRecord(this.ctx, p)?.matchId;
+      const rt = id ? this.ctx.runtimes.get(id) : undefined;
+      if (rt && rt.role === 'host' && rt.presence.has(p)) rt.presence.set(p, now);
     }
   }
 
@@ -313,14 +308,17 @@ export class MatchService implements MatchCreator {
     if (!replica) return;
     for (const m of replica.state.matches.values()) {
       if (m.status !== 'active') continue;
-      const view = getMatch(replica.state, m.matchId)!;
+      // The raw record decides; a MatchView (hands as Card objects) only for the rare steps.
+      const view = () => getMatch(replica.state, m.matchId)!;
       const rt = ctx.runtimes.get(m.matchId);
-      const mine = view.host === ctx.self || view.shadow === ctx.self;
-      if (rt && rt.role !== 'watcher' && view.epoch > rt.epoch && !mine) fence(ctx, rt, `ledger epoch ${view.epoch} names ${view.host}/${view.shadow}`);
-      else if (!rt && mine) await this.guarded(m.matchId, () => this.adopt(view));
-      else if (!rt && view.players.some((p) => ctx.broker.isConnected(p))) await this.guarded(m.matchId, () => this.watch(view));
+      const mine = m.host === ctx.self || m.shadow === ctx.self;
+      if (rt && rt.role !== 'watcher' && m.epoch > rt.epoch && !mine) fence(ctx, rt, `ledger epoch ${m.epoch} names ${m.host}/${m.shadow}`);
+      else if (!rt && mine) await this.guarded(m.matchId, () => this.adopt(view()));
+      else if (!rt && m.players.some((p) => ctx.broker.isConnected(p))) await this.guarded(m.matchId, () => this.watch(view()));
       else if (rt && rt.role === 'host' && rt.finished && !rt.finishRecorded) void recordFinish(ctx, rt);
-      else if (rt && rt.role === 'host' && rt.state.host === ctx.self) await this.guarded(m.matchId, () => this.syncHands(rt, view));
+      else if (rt && rt.role === 'host' && rt.state.host === ctx.self && rt.state.phase === 'AGUARDANDO_COMPRA' && m.hands.some((h, i) => h && !rt.state.hands[m.players[i]])) {
+        await this.guarded(m.matchId, () => this.syncHands(rt, view()));
+      }
     }
   }
 
@@ -450,8 +448,7 @@ export class MatchService implements MatchCreator {
   isInMatch(playerId: string, matchId: string): boolean {
     const rt = this.ctx.runtimes.get(matchId);
     if (rt && rt.playerIds().includes(playerId)) return true;
-    const replica = this.ctx.replica();
-    return !!replica && !!getMatch(replica.state, matchId)?.players.includes(playerId);
+    return !!this.ctx.replica()?.state.matches.get(matchId)?.players.includes(playerId);
   }
 
   /** GET /game/:matchId/log. */

@@ -74,9 +74,7 @@ export async function onReplicate(ctx: MatchContext, from: string, body: GameRep
   const rt = ctx.runtimes.get(body.matchId);
   if (!rt || rt.role === 'watcher') throw new MatchError('NOT_FOUND', `node ${ctx.self} does not shadow match ${body.matchId}`, 404);
   ctx.membership.markSeen(from);
-  const Q0 = performance.now();
   return rt.serial(async () => {
-    const Q1 = performance.now();
     if (body.epoch < rt.epoch || rt.role === 'host') throw new MatchError('STALE_EPOCH', `match ${body.matchId} is at epoch ${rt.epoch} here (host ${rt.state.host})`);
     if (from !== rt.state.host) throw new MatchError('FORBIDDEN', `${from} is not the host of match ${body.matchId}`, 403);
     if (body.epoch > rt.epoch) throw new MatchError('BAD_SEQUENCE', `epoch ${body.epoch} is ahead of this shadow (${rt.epoch}): send the whole log`);
@@ -95,14 +93,10 @@ export async function onReplicate(ctx: MatchContext, from: string, body: GameRep
     const p = rt.preview(events);
     if (!p.ok) throw new MatchError(p.code === 'BAD_SEQ' ? 'BAD_SEQUENCE' : p.code, p.message, 400);
     if (stateHash(p.state) !== body.stateHash) throw new MatchError('STATE_MISMATCH', 'state hash differs after applying the events');
-    const Q2 = performance.now();
     await ctx.store.append(body.matchId, events, true);
-    const Q3 = performance.now();
     rt.commit(events, p.state);
     for (const e of events) ctx.metrics.gameEvents.inc({ type: e.type });
     ctx.publisher.published(rt, events);
-    const Q4 = performance.now();
-    if (Q4 - Q0 > 30) ctx.logs.shadow.warn({ wait: Q1 - Q0, prep: Q2 - Q1, store: Q3 - Q2, pub: Q4 - Q3 }, 'DBG slow replicate');
     return rt.seq;
   });
 }

@@ -2,7 +2,7 @@
 // (canonical JSON, the signature field left out) with the event key derived from the
 // cluster secret (DESIGN §8, §9). Verification compares in constant time.
 import { createHmac } from 'node:crypto';
-import { canonicalJson, matchEventSchema, type MatchEvent } from '../game/index.ts';
+import { matchEventSchema, type MatchEvent } from '../game/index.ts';
 import { safeEqual } from '../security/keys.ts';
 
 /** A match event as stored and replicated: the reducer's event plus its place in the match. */
@@ -11,11 +11,44 @@ export type SignedEvent = MatchEvent & { matchId: string; epoch: number; eventSe
 
 export type Unsigned<T> = Omit<T, 'signature'>;
 
+/**
+ * canonicalJson (sorted keys, undefined members left out) with exactly its output, built in
+ * one pass without the intermediate arrays: signing and verifying run for every event on
+ * both host and shadow. `omit` leaves one top-level key out (the signature being checked).
+ */
+export function canonical(v: unknown, omit?: string): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) out += ',';
+      const x: unknown = v[i];
+      out += x === undefined ? 'null' : canonical(x);
+    }
+    return out + ']';
+  }
+  const rec = v as Record<string, unknown>;
+  const keys = Object.keys(rec).sort();
+  let out = '{';
+  let first = true;
+  for (const k of keys) {
+    const x = rec[k];
+    if (x === undefined || k === omit) continue;
+    if (!first) out += ',';
+    first = false;
+    out += JSON.stringify(k) + ':' + canonical(x);
+  }
+  return out + '}';
+}
+
+/** The reducer's events behind events this process signed (no need to re-validate those). */
+const ownEvents = new WeakMap<object, MatchEvent>();
+
 export class Signer {
   constructor(private readonly key: Buffer) {}
 
-  mac(body: object): string {
-    return createHmac('sha256', this.key).update(canonicalJson(body)).digest('base64url');
+  mac(body: object, omit?: string): string {
+    return createHmac('sha256', this.key).update(canonical(body, omit)).digest('base64url');
   }
 
   sign<T extends object>(body: T): T & { signature: string } {
@@ -24,13 +57,32 @@ export class Signer {
 
   verify(signed: { signature?: unknown }): boolean {
     if (typeof signed.signature !== 'string') return false;
-    const { signature, ...rest } = signed;
-    return safeEqual(signature, this.mac(rest));
+    return safeEqual(signed.signature, this.mac(signed, 'signature'));
   }
 
   signEvent(event: MatchEvent, matchId: string, epoch: number, requestId?: string): SignedEvent {
-    return this.sign({ ...event, matchId, epoch, eventSeq: event.seq, ...(requestId ? { requestId } : {}) }) as SignedEvent;
+    const signed = this.sign({ ...event, matchId, epoch, eventSeq: event.seq, ...(requestId ? { requestId } : {}) }) as SignedEvent;
+    ownEvents.set(signed, event);
+    return signed;
   }
+}
+
+const ENVELOPE = ['matchId', 'epoch', 'eventSeq', 'requestId', 'signature'];
+const OWN_FIELDS: Record<string, string[]> = { MATCH_START: ['matchId', 'epoch'], FAILOVER: ['epoch'] };
+
+/**
+ * The reducer's event inside a stored one with the envelope taken off but NOT validated:
+ * for callers that hand it to applyEvent, whose checkEvent validates it anyway (one schema
+ * parse per event instead of two). Events signed by this process come back as they were.
+ */
+export function unwrapEvent(e: unknown): MatchEvent | null {
+  if (e === null || typeof e !== 'object') return null;
+  const own = ownEvents.get(e);
+  if (own) return own;
+  const keep = OWN_FIELDS[String((e as { type?: unknown }).type)] ?? [];
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(e)) if (!ENVELOPE.includes(k) || keep.includes(k)) out[k] = v;
+  return out as unknown as MatchEvent;
 }
 
 /**

@@ -414,11 +414,8 @@ export class MatchLogStore<E extends StoredEvent = StoredEvent> {
             const fd = await this.segmentFd();
             const buf = round.records.length === 1 ? round.records[0] : Buffer.concat(round.records, round.bytes);
             try {
-              const W0 = performance.now();
               await pwriteAll(fd, buf, this.segSize);
               if (!this.dsync) await fdatasync(fd);
-              const W1 = performance.now();
-              if (W1 - W0 > 15) process.stderr.write(JSON.stringify({ level: 40, msg: 'DBG slow round', ms: W1 - W0, bytes: buf.length, ckpt: this.checkpointing ? 1 : 0 }) + '\n');
             } catch (err) {
               this.failure ??= new StorageFailedError(`match journal ${join(this.dir, segmentName(this.segment))}`, err);
               throw this.failure;

@@ -87,7 +87,9 @@ describe('peer JWT authentication', () => {
     expect(huge.status).toBe(413);
     // The snapshot route alone takes bodies over 1 MiB (then validates them like any other).
     const bigSnapshot = { term: 0, leaderId: 'tester', lastIncludedIndex: 1, lastIncludedTerm: 1, config: { voters: [], learners: [] }, data: { pad: 'x'.repeat(2 * 1024 * 1024) } };
-    const snap = await postJson<{ error: string }>(`${url}/raft/install_snapshot`, bigSnapshot, token);
+    // (sent as the node's own id: Raft refuses senders outside the cluster before it reads the data)
+    const asMember = await peerToken(cluster.secretFile, clusterId, 'p1');
+    const snap = await postJson<{ error: string }>(`${url}/raft/install_snapshot`, { ...bigSnapshot, leaderId: 'p1' }, asMember);
     expect(snap.status).toBe(400);
     expect(snap.body.error).toBe('BAD_REQUEST');
     // A peer may only register itself.
