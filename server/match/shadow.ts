@@ -17,6 +17,20 @@ function verified(ctx: MatchContext, matchId: string, events: unknown[]): Signed
   return events as SignedEvent[];
 }
 
+const startLocks = new Map<string, Promise<unknown>>();
+
+/** Runs `job` after any other /game/start of the same match has finished. */
+function startLock<T>(matchId: string, job: () => Promise<T>): Promise<T> {
+  const prev = startLocks.get(matchId) ?? Promise.resolve();
+  const run = prev.then(job, job);
+  const tail = run.catch(() => undefined);
+  startLocks.set(matchId, tail);
+  void tail.then(() => {
+    if (startLocks.get(matchId) === tail) startLocks.delete(matchId);
+  });
+  return run;
+}
+
 /** /game/start: become the shadow (or a refreshed shadow) of a match from its whole log. */
 export async function onStart(ctx: MatchContext, from: string, body: GameStartBody): Promise<{ created: boolean }> {
   if (from !== body.host) throw new MatchError('FORBIDDEN', `only the host (${body.host}) may start match ${body.matchId} here`, 403);
@@ -24,24 +38,31 @@ export async function onStart(ctx: MatchContext, from: string, body: GameStartBo
   const existing = ctx.runtimes.get(body.matchId);
   if (existing && existing.epoch > body.epoch) throw new MatchError('STALE_EPOCH', `match ${body.matchId} is at epoch ${existing.epoch} here`);
   const work = async () => {
+    // Read at run time: an earlier /game/start for this match may have just finished.
+    const cur = ctx.runtimes.get(body.matchId);
+    if (cur && cur.epoch > body.epoch) throw new MatchError('STALE_EPOCH', `match ${body.matchId} is at epoch ${cur.epoch} here`);
     const fresh = new MatchRuntime(body.matchId, 'shadow');
     const p = fresh.preview(events);
     if (!p.ok) throw new MatchError(p.code === 'BAD_SEQ' ? 'BAD_SEQUENCE' : 'BAD_EVENT', p.message, 400);
     if (p.state.epoch !== body.epoch || p.state.host !== body.host || p.state.shadow !== ctx.self) {
       throw new MatchError('BAD_REQUEST', 'the log does not name this node as the shadow of this epoch', 400);
     }
-    if (existing && existing.seq >= p.state.eventSeq && existing.epoch === body.epoch && existing.role === 'shadow') return false;
+    if (cur && cur.seq >= p.state.eventSeq && cur.epoch === body.epoch && cur.role === 'shadow') return false;
     fresh.commit(events, p.state);
-    fresh.announced = existing?.announced ?? false;
+    fresh.announced = cur?.announced ?? false;
     await ctx.store.delete(body.matchId).catch(() => undefined);
     await ctx.store.append(body.matchId, events, true);
     ctx.runtimes.set(body.matchId, fresh);
-    if (existing) existing.role = 'watcher';
+    if (cur) cur.role = 'watcher';
     ctx.metrics.activeMatches.set({ role: 'shadow' }, countRole(ctx, 'shadow'));
     ctx.logs.shadow.info({ matchId: body.matchId, epoch: body.epoch, eventSeq: fresh.seq, host: body.host }, 'shadowing match');
     return true;
   };
-  const created = existing ? await existing.serial(work) : await work();
+  // Two starts of the same match (a retried /game/start) must not rewrite its log at once.
+  const created = await startLock(body.matchId, () => {
+    const cur = ctx.runtimes.get(body.matchId);
+    return cur ? cur.serial(work) : work();
+  });
   const rt = ctx.runtimes.get(body.matchId)!;
   // The reconcile loop may have built this runtime from the host's log just before
   // /game/start arrived: the players here must still be told, once.
