@@ -70,7 +70,10 @@ export function afterAppend(ctx: MatchContext, rt: MatchRuntime, signed: SignedE
     const address = ctx.membership.get(w)?.address;
     if (!address) continue;
     const body = { matchId: rt.matchId, epoch: rt.epoch, fromSeq: signed[0].eventSeq, events: signed };
-    ctx.client.post(address, '/game/notify', body, { timeoutMs: 2000 }).catch(() => rt.watchers.delete(w));
+    // A lost push is caught up by the watcher's own polling; only a silent node is dropped.
+    ctx.client.post(address, '/game/notify', body, { timeoutMs: 2000 }).catch(() => {
+      if (ctx.membership.silenceMs(w) > ctx.timing.failoverMs) rt.watchers.delete(w);
+    });
   }
   if (rt.finished) void recordFinish(ctx, rt);
 }

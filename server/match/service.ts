@@ -315,6 +315,7 @@ export class MatchService implements MatchCreator {
       if (rt && rt.role !== 'watcher' && m.epoch > rt.epoch && !mine) fence(ctx, rt, `ledger epoch ${m.epoch} names ${m.host}/${m.shadow}`);
       else if (!rt && mine) await this.guarded(m.matchId, () => this.adopt(view()));
       else if (!rt && m.players.some((p) => ctx.broker.isConnected(p))) await this.guarded(m.matchId, () => this.watch(view()));
+      else if (rt && rt.role === 'watcher' && m.players.some((p) => ctx.broker.isConnected(p))) await this.guarded(m.matchId, () => this.catchUp(rt, view()));
       else if (rt && rt.role === 'host' && rt.finished && !rt.finishRecorded) void recordFinish(ctx, rt);
       else if (rt && rt.role === 'host' && rt.state.host === ctx.self && rt.state.phase === 'AGUARDANDO_COMPRA' && m.hands.some((h, i) => h && !rt.state.hands[m.players[i]])) {
         await this.guarded(m.matchId, () => this.syncHands(rt, view()));
@@ -410,6 +411,22 @@ export class MatchService implements MatchCreator {
       if (cards.length !== ids.length) continue;
       await hostExecute(this.ctx, rt, playerId, { type: 'SET_HAND', cards, source: 'PACK' }).catch(() => undefined);
     }
+  }
+
+  /** A watcher polls the host's log once a second too, so a lost /game/notify costs a second, not the match. */
+  private async catchUp(rt: MatchRuntime, view: MatchView): Promise<void> {
+    const ctx = this.ctx;
+    const r = await ctx.client.get<{ events: SignedEvent[] }>(addressOf(ctx, view.host), `/game/${view.matchId}/log`, { timeoutMs: 3000 });
+    await rt.serial(async () => {
+      const fresh = r.events.slice(rt.seq).filter((e) => ctx.signer.verify(e));
+      if (fresh.length === 0) return;
+      const p = rt.preview(fresh);
+      if (!p.ok) return;
+      rt.commit(fresh, p.state);
+      ctx.publisher.published(rt, fresh);
+    });
+    const attach = ctx.signer.sign({ matchId: view.matchId, epoch: rt.epoch, playerId: view.players[0], type: 'ATTACH' as const, data: {} });
+    await ctx.client.post(addressOf(ctx, view.host), '/game/event', attach, { timeoutMs: 3000 }).catch(() => undefined);
   }
 
   /** A third node with one of the match's players: follow the host's log and relay it. */
