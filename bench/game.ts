@@ -16,6 +16,7 @@
 // trinca_replication_latency_ms histogram (delta over the window, interpolated in its
 // buckets); RSS is the max VmRSS over the peers, sampled every second. The bots share the
 // machine's cores with the three nodes. Prints ONE JSON object on stdout.
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Arena, type Pairing } from './match-arena.ts';
 import { cpuSeconds, histogram, histogramDelta, histogramPercentile, metricsText, rssMb, startMatchCluster, type MatchCluster } from './match-support.ts';
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
     }
     log('setup done', { playing: arena.playing(), created: arena.matchesCreated, s: round((performance.now() - t0) / 1000, 1), errors: Object.fromEntries(arena.errors) });
     const sweeper = setInterval(() => arena.sweep(), 1000);
+    const startedAt = performance.now();
     arena.start();
     const from = performance.now() + warmup * 1000;
     const to = from + seconds * 1000;
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
     const before = await Promise.all(peers.map((p) => metricsText(mc, p)));
     const cpu0 = peers.map((p) => cpuSeconds(p.proc?.pid));
     const benchCpu0 = process.cpuUsage();
+    const machine0 = machineBusySeconds();
     let rss = 0;
     let playingSum = 0;
     let samples = 0;
@@ -98,6 +101,7 @@ async function main(): Promise<void> {
     const after = await Promise.all(peers.map((p) => metricsText(mc, p)));
     const cpu1 = peers.map((p) => cpuSeconds(p.proc?.pid));
     const benchCpu = process.cpuUsage(benchCpu0);
+    const machineBusy = machineBusySeconds() - machine0;
     const wall = seconds;
     clearInterval(sweeper);
     const repl = histogramDelta(
@@ -105,6 +109,11 @@ async function main(): Promise<void> {
       before.map((t) => histogram(t, REPL)).reduce(sumHist),
     );
     const lat = arena.latencies.sort((a, b) => a - b);
+    const nodesCpu = peers.map((_, i) => (cpu1[i] - cpu0[i]) / wall);
+    const benchCores = (benchCpu.user + benchCpu.system) / 1e6 / wall;
+    // Saturation only: from the start of the clock (+0.5 s) until the first match ended, every
+    // match was playing and none was being replaced — the move path alone.
+    const burst = saturate ? windowStats(arena.moveLog, startedAt + 500, Math.min(arena.firstEndAt, startedAt + 10_000)) : null;
     const out = {
       matches: K,
       moves_per_s: Math.round(arena.movesInWindow / seconds),
@@ -124,8 +133,12 @@ async function main(): Promise<void> {
       move_to_both_p999_ms: round(percentile(lat, 0.999)),
       move_to_both_max_ms: round(lat[lat.length - 1] ?? NaN),
       replications: repl.get(Infinity) ?? 0,
-      cpu_cores_nodes: peers.map((_, i) => round((cpu1[i] - cpu0[i]) / wall)),
-      cpu_cores_bench: round((benchCpu.user + benchCpu.system) / 1e6 / wall),
+      cpu_cores_nodes: nodesCpu.map((c) => round(c)),
+      cpu_cores_bench: round(benchCores),
+      // CPU used on this machine by processes that are neither the nodes nor the bench.
+      cpu_cores_others: round(Math.max(0, machineBusy / wall - nodesCpu.reduce((a, b) => a + b, 0) - benchCores)),
+      node_cpu_ms_per_move: round((nodesCpu.reduce((a, b) => a + b, 0) * 1000) / Math.max(1, arena.movesInWindow / seconds), 3),
+      ...(burst ? { burst_moves_per_s: burst.perS, burst_move_to_both_p50_ms: burst.p50, burst_move_to_both_p99_ms: burst.p99, burst_seconds: burst.seconds } : {}),
       errors: Object.fromEntries(arena.errors),
     };
     process.stdout.write(JSON.stringify(out) + '\n');
@@ -133,6 +146,26 @@ async function main(): Promise<void> {
     arena.close();
     mc.client.close();
     await mc.cluster.stop();
+  }
+}
+
+/** Moves completed in [from, to) from the arena's [time, latency] log. */
+function windowStats(logPairs: number[], from: number, to: number): { perS: number; p50: number; p99: number; seconds: number } {
+  const lat: number[] = [];
+  for (let i = 0; i < logPairs.length; i += 2) if (logPairs[i] >= from && logPairs[i] < to) lat.push(logPairs[i + 1]);
+  lat.sort((a, b) => a - b);
+  const seconds = Math.max(0.001, (to - from) / 1000);
+  return { perS: Math.round(lat.length / seconds), p50: round(percentile(lat, 0.5)), p99: round(percentile(lat, 0.99)), seconds: round(seconds, 1) };
+}
+
+/** Busy CPU seconds of the whole machine (all cores) so far, from /proc/stat. */
+function machineBusySeconds(): number {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3] + (f[4] ?? 0);
+    return (f.slice(0, 8).reduce((a, b) => a + b, 0) - idle) / 100;
+  } catch {
+    return NaN;
   }
 }
 

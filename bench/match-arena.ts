@@ -142,6 +142,10 @@ export class Arena {
   errors = new Map<string, number>();
   matchesCreated = 0;
   matchesEnded = 0;
+  /** When the first match ended after the clock started (saturation: the end of the burst). */
+  firstEndAt = Infinity;
+  /** Every move completed since the clock started: [completion time, latency] pairs. */
+  readonly moveLog: number[] = [];
   /** Matches whose two players were on the same node and one moved to the shadow. */
   moved = 0;
   /** ENTRAR_FILA → PARTIDA_ENCONTRADA per bot. */
@@ -286,6 +290,7 @@ export class Arena {
           // Both bots have the end (each saw its ATUALIZACAO_JOGO first, on the same connection).
           m.ended = true;
           this.matchesEnded++;
+          if (this.moving && this.firstEndAt === Infinity) this.firstEndAt = performance.now();
           if (m.timer) clearTimeout(m.timer);
           if (m.pending && m.pending.seen !== 3) this.err('MOVE_UNSEEN_AT_END');
           m.pending = null;
@@ -388,6 +393,7 @@ export class Arena {
     m.pending = null;
     m.moves++;
     this.movesTotal++;
+    if (this.moving) this.moveLog.push(now, ms);
     if (now >= this.windowFrom && now < this.windowTo) {
       this.latencies.push(ms);
       this.movesInWindow++;
