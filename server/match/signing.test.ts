@@ -16,6 +16,13 @@ describe('signing', () => {
     expect(canonical(ev, 'signature')).toBe(canonicalJson(rest));
   });
 
+  it('mac() is HMAC-SHA256 (createHmac gives the same bytes)', async () => {
+    const { createHmac } = await import('node:crypto');
+    const key = Buffer.alloc(32, 3);
+    const body = { b: 'é ✓', a: [1, { z: null, y: 'x' }], n: -0.5 };
+    expect(new Signer(key).mac(body)).toBe(createHmac('sha256', key).update(canonical(body)).digest('base64url'));
+  });
+
   it('verifies what it signs, and refuses any change', () => {
     const signer = new Signer(Buffer.alloc(32, 7));
     const signed = signer.signEvent({ type: 'CHAT', seq: 2, at: 5, playerId: 'p', text: 'oi' }, 'm1', 1, 'r1');

@@ -1,7 +1,7 @@
 // Game events and forwarded commands are signed with HMAC-SHA256 over their whole content
 // (canonical JSON, the signature field left out) with the event key derived from the
 // cluster secret (DESIGN §8, §9). Verification compares in constant time.
-import { createHmac } from 'node:crypto';
+import crypto, { createHmac } from 'node:crypto';
 import { matchEventSchema, type MatchEvent } from '../game/index.ts';
 import { safeEqual } from '../security/keys.ts';
 
@@ -45,10 +45,26 @@ export function canonical(v: unknown, omit?: string): string {
 const ownEvents = new WeakMap<object, MatchEvent>();
 
 export class Signer {
-  constructor(private readonly key: Buffer) {}
+  private readonly ipad: Buffer | null;
+  private readonly opad: Buffer | null;
+
+  constructor(private readonly key: Buffer) {
+    // HMAC-SHA256 as two one-shot hashes (RFC 2104) where crypto.hash exists: the same
+    // bytes as createHmac, without building an Hmac object per event (half the cost here).
+    const oneShot = typeof (crypto as { hash?: unknown }).hash === 'function' && key.length <= 64;
+    this.ipad = oneShot ? Buffer.alloc(64, 0x36) : null;
+    this.opad = oneShot ? Buffer.alloc(64, 0x5c) : null;
+    if (this.ipad && this.opad) for (let i = 0; i < key.length; i++) {
+      this.ipad[i] ^= key[i];
+      this.opad[i] ^= key[i];
+    }
+  }
 
   mac(body: object, omit?: string): string {
-    return createHmac('sha256', this.key).update(canonical(body, omit)).digest('base64url');
+    const text = canonical(body, omit);
+    if (!this.ipad || !this.opad) return createHmac('sha256', this.key).update(text).digest('base64url');
+    const inner = crypto.hash('sha256', Buffer.concat([this.ipad, Buffer.from(text, 'utf8')]), 'buffer');
+    return crypto.hash('sha256', Buffer.concat([this.opad, inner]), 'base64url');
   }
 
   sign<T extends object>(body: T): T & { signature: string } {
