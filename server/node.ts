@@ -40,6 +40,7 @@ import { matchRouter } from './match/routes.ts';
 import { matchRoutes, matchPurchase } from './match/player-handlers.ts';
 import { createMatchmaking, matchmakingRouter, matchmakingRoutes, matchmakingOnApplied, type Matchmaker } from './matchmaking/index.ts';
 import type { MatchContext } from './match/context.ts';
+import { KeyedLock } from './match/rewrite-lock.ts';
 import path from 'node:path';
 import { ClusterStatusPublisher } from './cluster/status.ts';
 import { staticUi } from './http/static-ui.ts';
@@ -303,6 +304,7 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
     ledger: () => ledger,
     timing: { turnMs: config.timing.turnMs, disconnectForfeitMs: config.timing.disconnectForfeitMs, failoverMs: config.timing.failoverMs },
     runtimes: new Map(),
+    rewrites: new KeyedLock(),
   };
   matches = new MatchService(matchCtx);
   replica.onApplied((cmd, result) => matches?.onLedgerApplied(cmd, result));

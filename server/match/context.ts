@@ -12,6 +12,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { MatchLogStore } from '../storage/match-log.ts';
 import type { MatchPublisher } from './publisher.ts';
 import type { MatchRuntime } from './runtime.ts';
+import type { KeyedLock } from './rewrite-lock.ts';
 import type { SignedEvent, Signer } from './signing.ts';
 
 export interface MatchTiming {
@@ -42,6 +43,8 @@ export interface MatchContext {
   ledger: () => LedgerService | null;
   timing: MatchTiming;
   runtimes: Map<string, MatchRuntime>;
+  /** Serializes whole-log rewrites of one match (/game/start vs adopt): see rewrite-lock.ts. */
+  rewrites: KeyedLock;
 }
 
 /** A refusal with a code the player or the calling peer sees (ERRO / HTTP error body). */

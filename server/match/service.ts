@@ -367,24 +367,32 @@ export class MatchService implements MatchCreator {
       const named = role === 'host' ? p.state.host : p.state.shadow;
       if (p.state.epoch === view.epoch && named !== ctx.self) continue;
       rt.commit(events, p.state);
-      if (ctx.runtimes.has(view.matchId)) return;
-      ctx.runtimes.set(view.matchId, rt);
-      // Through the runtime's queue, so a /game/start arriving now waits for this rewrite.
-      await rt.serial(async () => {
-        await ctx.store.delete(view.matchId).catch(() => undefined);
-        await ctx.store.append(view.matchId, events, true);
-        const now = performance.now();
-        for (const id of rt.playerIds()) rt.presence.set(id, now);
-        ctx.logs.host.info({ matchId: view.matchId, role, eventSeq: rt.seq, epoch: rt.epoch, ledgerEpoch: view.epoch }, 'resumed match from its log');
-        if (role === 'host' && rt.epoch < view.epoch) {
-          // This node won the failover but had not yet logged it: log it now.
-          await appendEvents(ctx, rt, [{ type: 'FAILOVER', seq: rt.seq + 1, at: Date.now(), oldHost: rt.state.host, newHost: ctx.self, shadow: view.shadow, epoch: view.epoch }]);
-        } else if (role === 'host' && view.shadow) {
-          await startOn(ctx, rt, view.shadow).catch(() => undefined);
-        }
+      // Under the match's rewrite lock (a /game/start may be rewriting this log right now),
+      // and through the runtime's queue, so a move arriving now waits for this rewrite.
+      const adopted = await ctx.rewrites.run(view.matchId, async () => {
+        if (ctx.runtimes.has(view.matchId)) return false;
+        ctx.runtimes.set(view.matchId, rt);
+        await rt.serial(() => this.rewriteAdopted(rt, view, role, events));
+        return true;
       });
-      announce(ctx, rt);
+      if (adopted) announce(ctx, rt);
       return;
+    }
+  }
+
+  /** Replaces the log on disk with the adopted one; a host then logs its failover or seeds its shadow. */
+  private async rewriteAdopted(rt: MatchRuntime, view: MatchView, role: 'host' | 'shadow', events: SignedEvent[]): Promise<void> {
+    const ctx = this.ctx;
+    await ctx.store.delete(view.matchId).catch(() => undefined);
+    await ctx.store.append(view.matchId, events, true);
+    const now = performance.now();
+    for (const id of rt.playerIds()) rt.presence.set(id, now);
+    ctx.logs.host.info({ matchId: view.matchId, role, eventSeq: rt.seq, epoch: rt.epoch, ledgerEpoch: view.epoch }, 'resumed match from its log');
+    if (role === 'host' && rt.epoch < view.epoch) {
+      // This node won the failover but had not yet logged it: log it now.
+      await appendEvents(ctx, rt, [{ type: 'FAILOVER', seq: rt.seq + 1, at: Date.now(), oldHost: rt.state.host, newHost: ctx.self, shadow: view.shadow, epoch: view.epoch }]);
+    } else if (role === 'host' && view.shadow) {
+      await startOn(ctx, rt, view.shadow).catch(() => undefined);
     }
   }
 

@@ -17,20 +17,6 @@ function verified(ctx: MatchContext, matchId: string, events: unknown[]): Signed
   return events as SignedEvent[];
 }
 
-const startLocks = new Map<string, Promise<unknown>>();
-
-/** Runs `job` after any other /game/start of the same match has finished. */
-function startLock<T>(matchId: string, job: () => Promise<T>): Promise<T> {
-  const prev = startLocks.get(matchId) ?? Promise.resolve();
-  const run = prev.then(job, job);
-  const tail = run.catch(() => undefined);
-  startLocks.set(matchId, tail);
-  void tail.then(() => {
-    if (startLocks.get(matchId) === tail) startLocks.delete(matchId);
-  });
-  return run;
-}
-
 /** /game/start: become the shadow (or a refreshed shadow) of a match from its whole log. */
 export async function onStart(ctx: MatchContext, from: string, body: GameStartBody): Promise<{ created: boolean }> {
   if (from !== body.host) throw new MatchError('FORBIDDEN', `only the host (${body.host}) may start match ${body.matchId} here`, 403);
@@ -58,8 +44,8 @@ export async function onStart(ctx: MatchContext, from: string, body: GameStartBo
     ctx.logs.shadow.info({ matchId: body.matchId, epoch: body.epoch, eventSeq: fresh.seq, host: body.host }, 'shadowing match');
     return true;
   };
-  // Two starts of the same match (a retried /game/start) must not rewrite its log at once.
-  const created = await startLock(body.matchId, () => {
+  // Two rewrites of the same match's log (a retried /game/start, adopt) must not run at once.
+  const created = await ctx.rewrites.run(body.matchId, () => {
     const cur = ctx.runtimes.get(body.matchId);
     return cur ? cur.serial(work) : work();
   });

@@ -87,6 +87,20 @@ describe('MatchLogStore', () => {
     expect(await store.read('b')).toEqual([ev(1)]);
   });
 
+  it('an append queued behind release() is neither lost nor overwritten', async () => {
+    const dir = await tempDir();
+    const store = new MatchLogStore<Ev>(dir, { journalBytes: 1 });
+    await store.append('m', [ev(1)], true);
+    await new Promise((r) => setTimeout(r, 50)); // the checkpoint moves it into m.log
+    const released = store.release('m');
+    const second = store.append('m', [ev(2)], true);
+    await Promise.all([released, second]);
+    await store.append('m', [ev(3)], true);
+    expect((await store.read('m')).map((e) => e.eventSeq)).toEqual([1, 2, 3]);
+    await store.close();
+    expect((await new MatchLogStore<Ev>(dir).read('m')).map((e) => e.eventSeq)).toEqual([1, 2, 3]);
+  });
+
   it('replays the journal after a crash: appends, deletes and re-creations', async () => {
     const dir = await tempDir();
     const crashed = new MatchLogStore<Ev>(dir);

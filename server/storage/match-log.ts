@@ -60,6 +60,8 @@ interface MatchFile {
   /** No longer needed in memory once its chunks are in the file. */
   released: boolean;
   queue: Promise<void>;
+  /** Operations queued or running on it: it leaves the map only when none but the caller is. */
+  pending: number;
 }
 
 interface Round {
@@ -190,13 +192,12 @@ export class MatchLogStore<E extends StoredEvent = StoredEvent> {
    * when replication fails (the move was never acknowledged).
    */
   appendUndoable(matchId: string, events: readonly E[]): { durable: Promise<void>; undo: () => Promise<void> } {
-    const file = this.file(matchId);
+    this.file(matchId); // validates the id now
     const data = encodeRecords(events);
     let chunk: Chunk | null = null;
     const durable = (async () => {
-      await this.open();
       let round!: Promise<void>;
-      await this.exclusive(file, async () => {
+      await this.locked(matchId, async (file) => {
         if (this.failure) throw this.failure;
         if (file.size === null) await this.recoverFile(file);
         const c: Chunk = { offset: file.size!, data, seg: 0 };
@@ -213,7 +214,8 @@ export class MatchLogStore<E extends StoredEvent = StoredEvent> {
       const c = chunk as Chunk | null;
       if (!c) return;
       let round: Promise<void> | null = null;
-      await this.exclusive(file, async () => {
+      await this.locked(matchId, async (file) => {
+        if (file.size === null) await this.recoverFile(file);
         if (file.size !== c.offset + c.data.length) throw new Error(`cannot undo an append to ${matchId}: the log grew since`);
         const i = file.chunks.indexOf(c);
         if (i >= 0) file.chunks.splice(i, 1);
@@ -237,9 +239,8 @@ export class MatchLogStore<E extends StoredEvent = StoredEvent> {
 
   /** All events of a match in order ([] if it has no log); a torn tail is cut off. */
   async read(matchId: string): Promise<E[]> {
-    const file = this.file(matchId);
-    await this.open();
-    return this.exclusive(file, async () => {
+    this.file(matchId);
+    return this.locked(matchId, async (file) => {
       let values: unknown[] = [];
       let offsets: number[] = [];
       const onFile = file.chunks.length > 0 ? file.chunks[0].offset : file.size;
@@ -285,10 +286,9 @@ export class MatchLogStore<E extends StoredEvent = StoredEvent> {
   }
 
   async delete(matchId: string): Promise<void> {
-    const file = this.file(matchId);
-    await this.open();
+    this.file(matchId);
     let round: Promise<void> | null = null;
-    await this.exclusive(file, async () => {
+    await this.locked(matchId, async (file) => {
       if (this.failure) throw this.failure;
       const had = file.size !== 0 || this.onDisk.has(matchId);
       file.chunks = [];
@@ -318,7 +318,7 @@ export class MatchLogStore<E extends StoredEvent = StoredEvent> {
     if (!file) return;
     await this.exclusive(file, async () => {
       file.released = true;
-      if (file.chunks.length === 0 && this.files.get(matchId) === file) this.files.delete(matchId);
+      this.forget(file);
     });
   }
 
@@ -346,20 +346,40 @@ export class MatchLogStore<E extends StoredEvent = StoredEvent> {
     if (!MATCH_ID.test(matchId)) throw new Error(`invalid match id for a file name: ${JSON.stringify(matchId)}`);
     let file = this.files.get(matchId);
     if (!file) {
-      file = { id: matchId, path: join(this.dir, matchId + SUFFIX), size: null, chunks: [], released: false, queue: Promise.resolve() };
+      file = { id: matchId, path: join(this.dir, matchId + SUFFIX), size: null, chunks: [], released: false, queue: Promise.resolve(), pending: 0 };
       this.files.set(matchId, file);
     }
     return file;
   }
 
+  /**
+   * Runs `job` on the match's file once the store is open. The file is looked up when the
+   * job is queued (not before the await): a release() that ran meanwhile may have replaced it.
+   */
+  private async locked<T>(matchId: string, job: (file: MatchFile) => Promise<T>): Promise<T> {
+    await this.open();
+    const file = this.file(matchId);
+    return this.exclusive(file, () => job(file));
+  }
+
   /** One operation per match at a time, in call order. */
   private exclusive<T>(file: MatchFile, job: () => Promise<T>): Promise<T> {
+    file.pending++;
     const result = file.queue.then(job);
     file.queue = result.then(
-      () => undefined,
-      () => undefined,
+      () => void file.pending--,
+      () => void file.pending--,
     );
     return result;
+  }
+
+  /**
+   * Drops a released, fully checkpointed file from memory. Called inside its exclusive job;
+   * not while other operations wait on it, or they would run on an object no longer in the
+   * map while a new one (with its own size) serves later calls: two writers of one file.
+   */
+  private forget(file: MatchFile): void {
+    if (file.released && file.chunks.length === 0 && file.pending === 1 && this.files.get(file.id) === file) this.files.delete(file.id);
   }
 
   /** Length of the valid prefix of a match's file, cutting a torn tail (first use in this process). */
@@ -486,7 +506,7 @@ export class MatchLogStore<E extends StoredEvent = StoredEvent> {
         }
         this.onDisk.add(file.id);
         file.chunks = file.chunks.slice(take);
-        if (file.released && file.chunks.length === 0 && this.files.get(file.id) === file) this.files.delete(file.id);
+        this.forget(file);
       }),
     );
     // Creations (and unlinks by delete) must be durable before the journal that has them goes.
