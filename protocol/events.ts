@@ -35,7 +35,8 @@ export interface Ranking {
   entries: { playerId: string; name: string; wins: number; losses: number; draws: number }[];
 }
 /** The acknowledgement of a command whose effect arrives elsewhere (e.g. JOGAR → ATUALIZACAO_JOGO). */
-export interface Ok { type: 'OK'; requestId: string; command: string; eventSeq?: number }
+/** `matchId` and `eventSeq`: for match commands (JOGAR, CHAT, PRONTO), the match it ran in and its event. */
+export interface Ok { type: 'OK'; requestId: string; command: string; matchId?: string; eventSeq?: number }
 export interface Erro { type: 'ERRO'; requestId?: string; code: string; message: string }
 
 export type PlayerEvent =

@@ -22,15 +22,15 @@ export function matchRoutes(router: CommandRouter, matches: () => MatchService |
   };
   router.on('JOGAR', async (playerId, cmd) => {
     const r = await onHost(() => need().playerCommand(playerId, 'JOGAR', { cardId: cmd.cardId }, cmd.requestId));
-    return { type: 'OK', requestId: cmd.requestId, command: 'JOGAR', eventSeq: r.eventSeq };
+    return { type: 'OK', requestId: cmd.requestId, command: 'JOGAR', matchId: r.matchId, eventSeq: r.eventSeq };
   });
   router.on('CHAT', async (playerId, cmd) => {
     const r = await onHost(() => need().playerCommand(playerId, 'CHAT', { text: cmd.text }, cmd.requestId));
-    return { type: 'OK', requestId: cmd.requestId, command: 'CHAT', eventSeq: r.eventSeq };
+    return { type: 'OK', requestId: cmd.requestId, command: 'CHAT', matchId: r.matchId, eventSeq: r.eventSeq };
   });
   router.on('PRONTO', async (playerId, cmd) => {
     const r = await onHost(() => need().playerCommand(playerId, 'PRONTO', { cardIds: cmd.cardIds }, cmd.requestId));
-    return { type: 'OK', requestId: cmd.requestId, command: 'PRONTO', eventSeq: r.eventSeq };
+    return { type: 'OK', requestId: cmd.requestId, command: 'PRONTO', matchId: r.matchId, eventSeq: r.eventSeq };
   });
 }
 

@@ -101,7 +101,7 @@ export class MatchService implements MatchCreator {
   }
 
   /** Runs a player's match command wherever the match is hosted; returns what the host answered. */
-  async playerCommand(playerId: string, type: GameEventBody['type'], data: Record<string, unknown>, requestId: string): Promise<{ eventSeq: number; result?: PurchaseOutcome }> {
+  async playerCommand(playerId: string, type: GameEventBody['type'], data: Record<string, unknown>, requestId: string): Promise<{ matchId: string; eventSeq: number; result?: PurchaseOutcome }> {
     const deadline = performance.now() + 8000;
     const forwardId = `${playerId}:${requestId}`;
     let last: Error | null = null; // (an Error costs a stack trace: only built when needed)
@@ -110,8 +110,10 @@ export class MatchService implements MatchCreator {
       if (!m) throw last instanceof MatchError && last.code !== 'NOT_IN_MATCH' ? last : new MatchError('NOT_IN_MATCH', 'you are not in a match');
       const rt = this.ctx.runtimes.get(m.matchId);
       try {
-        if (rt && rt.role === 'host') return await this.hostCommand(rt, playerId, type, data, forwardId, this.ctx.self);
-        return await this.forward(m, playerId, type, data, forwardId);
+        // The match it ran in goes back with the answer: a player's client may still be
+        // looking at an older match (a stale view from a node that was catching up).
+        const r = rt && rt.role === 'host' ? await this.hostCommand(rt, playerId, type, data, forwardId, this.ctx.self) : await this.forward(m, playerId, type, data, forwardId);
+        return { matchId: m.matchId, eventSeq: r.eventSeq, ...(r.result ? { result: r.result } : {}) };
       } catch (err) {
         last = err as Error;
         const retry = err instanceof MatchError ? ['NOT_HOST', 'STALE_EPOCH', 'UNAVAILABLE'].includes(err.code) : err instanceof PeerUnreachableError;
@@ -188,7 +190,8 @@ export class MatchService implements MatchCreator {
     // the old host) gets the same pack back instead of a refusal.
     const replica = this.ctx.replica();
     const prior = type === 'COMPRAR' && replica ? getPurchase(replica.state, requestId) : null;
-    if (prior && prior.matchId === rt.matchId && rt.state.handSource[playerId]) {
+    // The same once the match is over: the pack was sold to the player and stays theirs.
+    if (prior && prior.matchId === rt.matchId && (rt.state.handSource[playerId] || rt.finished)) {
       return { eventSeq: rt.seq, result: { cards: prior.cards, remaining: prior.remaining } };
     }
     if (rt.state.phase !== 'AGUARDANDO_COMPRA') throw new MatchError('WRONG_PHASE', 'hands are chosen only while the match awaits them');
@@ -209,8 +212,16 @@ export class MatchService implements MatchCreator {
       if (!r.ok) throw new MatchError(r.code, r.message);
       cards = (r as Extract<LedgerResult<'MATCH_HAND'>, { ok: true }>).cards;
     }
-    const eventSeq = await hostExecute(this.ctx, rt, playerId, { type: 'SET_HAND', cards, source: type === 'COMPRAR' ? 'PACK' : 'PRONTO' }, requestId);
-    return { eventSeq, result: { cards, remaining } };
+    try {
+      const eventSeq = await hostExecute(this.ctx, rt, playerId, { type: 'SET_HAND', cards, source: type === 'COMPRAR' ? 'PACK' : 'PRONTO' }, requestId);
+      return { eventSeq, result: { cards, remaining } };
+    } catch (err) {
+      // The match ended (the hand timer, a forfeit) while the ledger sold the pack: the
+      // purchase stands and the cards are the player's, so the answer must say so — an
+      // error here would tell the player a sale that happened did not (chaos seed 42).
+      if (type === 'COMPRAR' && err instanceof MatchError && rt.finished) return { eventSeq: rt.seq, result: { cards, remaining } };
+      throw err;
+    }
   }
 
   private async commit(cmd: LedgerCommand): Promise<LedgerResult> {

@@ -431,7 +431,7 @@ export class ChaosBot {
     if ((!m.prontoTried || soldOut) && free.length >= 5 && (soldOut || this.rng.chance(0.25))) {
       m.prontoTried = true;
       const cardIds = this.rng.shuffle(free).slice(0, 5);
-      const out = await this.op('hand', { matchId: m.matchId, playerId: this.playerId, cardIds }, async () => this.classify(await this.request({ type: 'PRONTO', cardIds }, 12_000), ['OK'], (x) => ({ eventSeq: x.eventSeq })));
+      const out = await this.op('hand', { matchId: m.matchId, playerId: this.playerId, cardIds }, async () => this.classify(await this.request({ type: 'PRONTO', cardIds }, 12_000), ['OK'], (x) => ({ eventSeq: x.eventSeq, matchId: x.matchId })));
       if (out.type === 'ok') m.handWaitUntil = Date.now() + 6000;
       return;
     }
@@ -474,7 +474,7 @@ export class ChaosBot {
     const card = this.rng.pick(m.hand);
     const seq = view.eventSeq as number;
     const out = await this.op('move', { matchId: m.matchId, playerId: this.playerId, cardId: card.id, atSeq: seq }, async () =>
-      this.classify(await this.request({ type: 'JOGAR', cardId: card.id }, 12_000), ['OK'], (x) => ({ eventSeq: x.eventSeq })),
+      this.classify(await this.request({ type: 'JOGAR', cardId: card.id }, 12_000), ['OK'], (x) => ({ eventSeq: x.eventSeq, matchId: x.matchId })),
     );
     m.lastPlayedSeq = seq;
     if (out.type !== 'ok') m.failedAt = Date.now();

@@ -162,6 +162,18 @@ describe('chaos checker', () => {
     expect(kinds(active)).toContain('match-still-active');
   });
 
+  it('(d) checks an acknowledged move in the match the node says it ran in, not the one the bot was looking at', () => {
+    // B's client still showed an old match m0 (a stale view) when it played c7; the node ran
+    // the move in B's current match m1 and said so in its OK.
+    const h = history().map((e) => (e.f === 'move' && e.type === 'invoke' && e.value.playerId === B ? { ...e, value: { ...e.value, matchId: 'm0' } } : e));
+    const okB = h.find((e) => e.f === 'move' && e.type === 'ok' && e.value.eventSeq === 5)!;
+    okB.value = { ...okB.value, matchId: 'm1' };
+    expect(kinds(finalState(), h)).toEqual([]);
+    // Without the node's word the move is looked for in m0, which has no log.
+    okB.value = { eventSeq: 5 };
+    expect(kinds(finalState(), h)).toContain('match-log-missing');
+  });
+
   it('(e) flags divergent digests, unreachable peers and a ledger that breaks its own invariants', () => {
     const f = finalState();
     f.peers[2].digest = { digest: 'd-other', lastApplied: 41, violations: [] };

@@ -313,7 +313,10 @@ export function check(entries: readonly HistoryEntry[], final: FinalState, prePr
   // ---- matches ---------------------------------------------------------------------------------
   const matchIds = new Set<string>();
   for (const e of entries) if (e.f === 'match-found' && str(e.value.matchId)) matchIds.add(str(e.value.matchId)!);
-  for (const op of ops) if ((op.f === 'move' || op.f === 'hand') && str(op.invoke.matchId)) matchIds.add(str(op.invoke.matchId)!);
+  // The match a move or hand went to: the node says so in its OK (the bot may still have
+  // been looking at an older match); the bot's own belief otherwise.
+  const opMatch = (op: (typeof ops)[number]): string | undefined => str(op.result.matchId) ?? str(op.invoke.matchId);
+  for (const op of ops) if ((op.f === 'move' || op.f === 'hand') && opMatch(op)) matchIds.add(opMatch(op)!);
   let moveOk = 0;
   let moveInfo = 0;
   for (const op of ops) {
@@ -335,7 +338,7 @@ export function check(entries: readonly HistoryEntry[], final: FinalState, prePr
     const fin = pickFinalLog(usable.length > 0 ? usable : logs);
     if (!fin.finished) v('match-unfinished', `match ${matchId} did not finish (final log: ${fin.peer}/${fin.source}, epoch ${fin.epoch}, ${fin.events.length} events)`, { matchId });
     for (const op of ops) {
-      if (op.outcome !== 'ok' || str(op.invoke.matchId) !== matchId || (op.f !== 'move' && op.f !== 'hand')) continue;
+      if (op.outcome !== 'ok' || opMatch(op) !== matchId || (op.f !== 'move' && op.f !== 'hand')) continue;
       const seq = op.result.eventSeq;
       const ev = typeof seq === 'number' ? fin.events.find((e) => e.eventSeq === seq) : undefined;
       const want = op.f === 'move' ? 'CARD_PLAYED' : 'HAND_SET';
