@@ -33,7 +33,11 @@ export async function onStart(ctx: MatchContext, from: string, body: GameStartBo
     if (p.state.epoch !== body.epoch || p.state.host !== body.host || p.state.shadow !== ctx.self) {
       throw new MatchError('BAD_REQUEST', 'the log does not name this node as the shadow of this epoch', 400);
     }
-    if (cur && cur.seq >= p.state.eventSeq && cur.epoch === body.epoch && cur.role === 'shadow') return false;
+    // Already holding this log (a retried start): nothing to do. A different log of the same
+    // epoch is replaced: the host's word is final in its epoch — e.g. this node rebuilt a
+    // MATCH_START from the ledger while the host, slow but alive, was still starting it.
+    const same = cur && cur.seq >= p.state.eventSeq && events.every((e, i) => cur.events[i]?.signature === e.signature);
+    if (cur && same && cur.epoch === body.epoch && cur.role === 'shadow') return false;
     fresh.commit(events, p.state);
     fresh.announced = cur?.announced ?? false;
     await ctx.store.delete(body.matchId).catch(() => undefined);
