@@ -192,7 +192,7 @@ export class MatchService implements MatchCreator {
     const prior = type === 'COMPRAR' && replica ? getPurchase(replica.state, requestId) : null;
     // The same once the match is over: the pack was sold to the player and stays theirs.
     if (prior && prior.matchId === rt.matchId && (rt.state.handSource[playerId] || rt.finished)) {
-      return { eventSeq: rt.seq, result: { cards: prior.cards, remaining: prior.remaining } };
+      return { eventSeq: handSetOf(rt, playerId)?.eventSeq ?? rt.seq, result: { cards: prior.cards, remaining: prior.remaining } };
     }
     if (rt.state.phase !== 'AGUARDANDO_COMPRA') throw new MatchError('WRONG_PHASE', 'hands are chosen only while the match awaits them');
     const existing = rt.state.hands[playerId];
@@ -220,6 +220,10 @@ export class MatchService implements MatchCreator {
       // purchase stands and the cards are the player's, so the answer must say so — an
       // error here would tell the player a sale that happened did not (chaos seed 42).
       if (type === 'COMPRAR' && err instanceof MatchError && rt.finished) return { eventSeq: rt.seq, result: { cards, remaining } };
+      // The reconcile loop set this very hand from the ledger's lock while our HAND_SET was
+      // still being replicated (syncHands): it is the player's hand all the same.
+      const set = err instanceof MatchError && err.code === 'HAND_ALREADY_SET' ? handSetOf(rt, playerId) : undefined;
+      if (set && sameCards(set.cards, cards)) return { eventSeq: set.eventSeq, result: { cards, remaining } };
       throw err;
     }
   }
@@ -505,4 +509,14 @@ export class MatchService implements MatchCreator {
     }
     if (cmd.type === 'MATCH_FINISHED') scheduleDrop(this.ctx, rt);
   }
+}
+
+/** The HAND_SET event of a player in a match's log, if any. */
+function handSetOf(rt: MatchRuntime, playerId: string): (SignedEvent & { cards: Card[] }) | undefined {
+  return rt.events.find((e) => e.type === 'HAND_SET' && e.playerId === playerId) as (SignedEvent & { cards: Card[] }) | undefined;
+}
+
+function sameCards(a: readonly Card[], b: readonly Card[]): boolean {
+  const ids = (x: readonly Card[]) => x.map((c) => c.id).sort().join(',');
+  return ids(a) === ids(b);
 }

@@ -51,7 +51,8 @@ export class Peer {
   async start(timeoutMs = 20_000): Promise<void> {
     this.stdout = '';
     this.stderr = '';
-    const proc = spawn(process.execPath, [BIN, ...this.args()], {
+    // TRINCA_NODE_ARGS: extra node flags for every peer (profiling a benchmark run).
+    const proc = spawn(process.execPath, [...(process.env.TRINCA_NODE_ARGS?.split(" ").filter(Boolean) ?? []), BIN, ...this.args()], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, TRINCA_LOG_LEVEL: process.env.TRINCA_LOG_LEVEL ?? 'warn', ...this.opts.env },
     });
@@ -155,7 +156,9 @@ export class TestCluster {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.peers.map((p) => p.stop('SIGKILL')));
+    // With TRINCA_NODE_ARGS (e.g. --cpu-prof for a benchmark) the peers stop cleanly, so
+    // node can write its profiles on exit.
+    await Promise.all(this.peers.map((p) => p.stop(process.env.TRINCA_NODE_ARGS ? 'SIGTERM' : 'SIGKILL')));
     fs.rmSync(this.root, { recursive: true, force: true });
   }
 }
