@@ -492,10 +492,16 @@ export class MatchService implements MatchCreator {
   }
 
   /** GET /game/:matchId/log. */
-  log(matchId: string): { matchId: string; role: string; epoch: number; host: string; shadow: string | null; eventSeq: number; stateHash: string; events: SignedEvent[] } {
+  async log(matchId: string): Promise<{ matchId: string; role: string; epoch: number; host: string; shadow: string | null; eventSeq: number; stateHash: string; events: SignedEvent[] }> {
     const rt = this.ctx.runtimes.get(matchId);
-    if (!rt) throw new MatchError('NOT_FOUND', `node ${this.ctx.self} holds no match ${matchId}`, 404);
-    return { matchId, role: rt.role, epoch: rt.epoch, host: rt.state.host, shadow: rt.state.shadow, eventSeq: rt.seq, stateHash: stateHash(rt.state), events: rt.events };
+    if (rt) return { matchId, role: rt.role, epoch: rt.epoch, host: rt.state.host, shadow: rt.state.shadow, eventSeq: rt.seq, stateHash: stateHash(rt.state), events: rt.events };
+    // A finished match leaves memory 30 s after its end, but its log stays on disk: serve that.
+    const missing = new MatchError('NOT_FOUND', `node ${this.ctx.self} holds no match ${matchId}`, 404);
+    const events = await this.ctx.store.read(matchId).catch(() => [] as SignedEvent[]);
+    if (events.length === 0) throw missing;
+    const p = new MatchRuntime(matchId, 'watcher').preview(events);
+    if (!p.ok) throw new MatchError('CORRUPT_LOG', `the stored log of match ${matchId} does not replay: ${p.message}`, 500);
+    return { matchId, role: 'stored', epoch: p.state.epoch, host: p.state.host, shadow: p.state.shadow, eventSeq: p.state.eventSeq, stateHash: stateHash(p.state), events };
   }
 
   /** Ledger hook: a committed MATCH_FAILOVER naming someone else fences a host here. */

@@ -47,7 +47,7 @@ describe.skipIf(!campaignRun)('chaos campaign (real processes, faults from a see
 
   it('random seed (printed): no violation', async () => {
     const seed = Number(process.env.TRINCA_CHAOS_RANDOM_SEED ?? randomInt(1, 2 ** 31));
-    console.log(`[chaos] random seed ${seed} (replay: npm run chaos -- --seed ${seed} --minutes ${SECONDS / 60})`);
+    console.log(`[chaos] random seed ${seed} (replay: npm run chaos -- --seed ${seed} --minutes ${+(SECONDS / 60).toFixed(2)})`);
     const r = await runCampaign({ seed, durationMs: SECONDS * 1000, drainMs: 40_000, log: (s) => console.log(`[chaos] ${s}`) });
     show(r);
     expect(r.summary.operations).toBeGreaterThan(50);

@@ -53,7 +53,14 @@ describe('matches across peers (real processes)', () => {
     const rank = await a.player.request({ type: 'RANKING' });
     const row = (rank.entries as { playerId: string; wins: number; losses: number; draws: number }[]).find((r) => r.playerId === a.id);
     expect(row && row.wins + row.losses + row.draws).toBe(1);
-  }, 90_000);
+    // A finished match outlives its runtime: after a restart the shadow serves it from disk.
+    await shadow.stop();
+    await shadow.start();
+    const stored = (await tools.log(shadow, matchId))!;
+    expect(stored.role).toBe('stored');
+    expect(stored.events).toEqual(hl!.events);
+    expect(stored.stateHash).toBe(hl!.stateHash);
+  }, 120_000);
 
   it('illegal moves get specific ERRO codes', async () => {
     const { a, b, matchId } = await tools.pair(cluster.peers[1], cluster.peers[2]);
