@@ -41,10 +41,14 @@ import { matchRoutes, matchPurchase } from './match/player-handlers.ts';
 import { createMatchmaking, matchmakingRouter, matchmakingRoutes, matchmakingOnApplied, type Matchmaker } from './matchmaking/index.ts';
 import type { MatchContext } from './match/context.ts';
 import { KeyedLock } from './match/rewrite-lock.ts';
+import { readBarrier } from './ledger/read-barrier.ts';
 import path from 'node:path';
 import { ClusterStatusPublisher } from './cluster/status.ts';
 import { staticUi } from './http/static-ui.ts';
 import type { MemberInfo, RegisterResponse } from '../protocol/rest.ts';
+
+/** How long a player's greeting may wait for this replica to catch up (then it goes on with what it has). */
+const GREETING_BARRIER_MS = 1500;
 
 export class NodeStartError extends Error {}
 
@@ -139,9 +143,14 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
     authenticate: (p, t) => directory.authenticate(p, t),
     onCommand: (p, payload) => void commands.dispatch(p, payload),
     onPlayerReady: (p) => {
-      const activeMatchId = matches?.greet(p);
-      broker.sendToPlayer(p, { type: 'BEM_VINDO', playerId: p, name: directory.nameOf(p), node: config.id, ...(activeMatchId ? { activeMatchId } : {}) });
-      trades.greet(p); // pending trade offers for p (TROCA_PROPOSTA)
+      // The greeting names the player's match: read it once this replica has caught up with
+      // the leader (a node that just restarted would otherwise name a finished match).
+      void readBarrier({ raft: () => raft, client, addressOf }, GREETING_BARRIER_MS).then(() => {
+        if (!broker.isConnected(p)) return;
+        const activeMatchId = matches?.greet(p);
+        broker.sendToPlayer(p, { type: 'BEM_VINDO', playerId: p, name: directory.nameOf(p), node: config.id, ...(activeMatchId ? { activeMatchId } : {}) });
+        trades.greet(p); // pending trade offers for p (TROCA_PROPOSTA)
+      });
     },
     onPlayerGone: (p) => matchmaking?.playerGone(p), // matchmaking: a disconnected player leaves this node's queue
     isInMatch: (p, m) => matches?.isInMatch(p, m) ?? false,
