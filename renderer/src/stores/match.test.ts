@@ -88,6 +88,12 @@ describe('match store', () => {
     expect(h.match.myTurn).toBe(false);
     expect(h.match.myScore).toBe(1);
     expect(h.match.seen.opp.map((c) => c.id)).toEqual(['b9']);
+    // A card that closed a trick never sits on the table: it is remembered from lastTrick.
+    const closing = card('b3', 12, 'copas', 'Tigre');
+    h.n1.emit(h.me, update(h.me, { eventSeq: 6, turn: h.me, table: [], lastTrick: { cards: [{ playerId: h.me, card: hand5('a')[0] }, { playerId: 'opp', card: closing }] } } as never), 'match');
+    await flush();
+    expect(h.match.seen.opp.map((c) => c.id)).toEqual(['b9', 'b3']);
+    expect(h.match.seen[h.me]).toBeUndefined();
   });
 
   it('plays a card only on its turn', async () => {

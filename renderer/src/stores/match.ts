@@ -169,6 +169,8 @@ export const useMatchStore = defineStore('match', () => {
     const failoverNow = timeline.value.at(-1)?.kind === 'failover' && failover.value?.message === e.message;
     if ((!prev || e.eventSeq > prev.eventSeq) && e.message && !failoverNow) push({ kind: 'update', seq: e.eventSeq, message: e.message });
     for (const t of e.table) rememberSeen(t.playerId, t.card);
+    // The card that closes a trick is never on the table: it arrives in lastTrick.
+    for (const t of e.lastTrick?.cards ?? []) rememberSeen(t.playerId, t.card);
     if (e.lastTrick !== undefined) lastTrick.value = e.lastTrick?.cards ?? null;
     else if (prev && prev.table.length > e.table.length && prev.table.length >= 2) lastTrick.value = prev.table;
     else if (e.table.length >= 2) lastTrick.value = e.table;
