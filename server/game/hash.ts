@@ -58,13 +58,33 @@ export function stateHash(state: MatchState): string {
   return hashHex(JSON.stringify(fingerprint(state)));
 }
 
-/** Generic canonical JSON (sorted keys), for tools that hash arbitrary data. */
-export function canonicalJson(v: unknown): string {
+/**
+ * Canonical JSON: sorted keys, undefined members left out (as JSON.stringify leaves them),
+ * undefined array items as null. Signatures are computed over it (match/signing.ts), so its
+ * bytes must never change; it is built in one pass because every event is signed and
+ * verified with it on host and shadow. `omit` leaves one top-level key out (the signature
+ * being checked).
+ */
+export function canonicalJson(v: unknown, omit?: string): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : canonicalJson(x))).join(',')}]`;
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) out += ',';
+      const x: unknown = v[i];
+      out += x === undefined ? 'null' : canonicalJson(x);
+    }
+    return out + ']';
+  }
   const rec = v as Record<string, unknown>;
-  const keys = Object.keys(rec)
-    .filter((k) => rec[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(rec[k])}`).join(',')}}`;
+  let out = '{';
+  let first = true;
+  for (const k of Object.keys(rec).sort()) {
+    const x = rec[k];
+    if (x === undefined || k === omit) continue;
+    if (!first) out += ',';
+    first = false;
+    out += JSON.stringify(k) + ':' + canonicalJson(x);
+  }
+  return out + '}';
 }

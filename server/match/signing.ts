@@ -2,7 +2,7 @@
 // (canonical JSON, the signature field left out) with the event key derived from the
 // cluster secret (DESIGN §8, §9). Verification compares in constant time.
 import crypto, { createHmac } from 'node:crypto';
-import { matchEventSchema, type MatchEvent } from '../game/index.ts';
+import { canonicalJson, matchEventSchema, type MatchEvent } from '../game/index.ts';
 import { safeEqual } from '../security/keys.ts';
 
 /** A match event as stored and replicated: the reducer's event plus its place in the match. */
@@ -10,36 +10,6 @@ import { safeEqual } from '../security/keys.ts';
 export type SignedEvent = MatchEvent & { matchId: string; epoch: number; eventSeq: number; requestId?: string; signature: string };
 
 export type Unsigned<T> = Omit<T, 'signature'>;
-
-/**
- * canonicalJson (sorted keys, undefined members left out) with exactly its output, built in
- * one pass without the intermediate arrays: signing and verifying run for every event on
- * both host and shadow. `omit` leaves one top-level key out (the signature being checked).
- */
-export function canonical(v: unknown, omit?: string): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) {
-    let out = '[';
-    for (let i = 0; i < v.length; i++) {
-      if (i > 0) out += ',';
-      const x: unknown = v[i];
-      out += x === undefined ? 'null' : canonical(x);
-    }
-    return out + ']';
-  }
-  const rec = v as Record<string, unknown>;
-  const keys = Object.keys(rec).sort();
-  let out = '{';
-  let first = true;
-  for (const k of keys) {
-    const x = rec[k];
-    if (x === undefined || k === omit) continue;
-    if (!first) out += ',';
-    first = false;
-    out += JSON.stringify(k) + ':' + canonical(x);
-  }
-  return out + '}';
-}
 
 /** The reducer's events behind events this process signed (no need to re-validate those). */
 const ownEvents = new WeakMap<object, MatchEvent>();
@@ -61,7 +31,7 @@ export class Signer {
   }
 
   mac(body: object, omit?: string): string {
-    const text = canonical(body, omit);
+    const text = canonicalJson(body, omit);
     if (!this.ipad || !this.opad) return createHmac('sha256', this.key).update(text).digest('base64url');
     const inner = crypto.hash('sha256', Buffer.concat([this.ipad, Buffer.from(text, 'utf8')]), 'buffer');
     return crypto.hash('sha256', Buffer.concat([this.opad, inner]), 'base64url');

@@ -239,7 +239,6 @@ export class MatchLogStore<E extends StoredEvent = StoredEvent> {
 
   /** All events of a match in order ([] if it has no log); a torn tail is cut off. */
   async read(matchId: string): Promise<E[]> {
-    this.file(matchId);
     return this.locked(matchId, async (file) => {
       let values: unknown[] = [];
       let offsets: number[] = [];
@@ -286,7 +285,6 @@ export class MatchLogStore<E extends StoredEvent = StoredEvent> {
   }
 
   async delete(matchId: string): Promise<void> {
-    this.file(matchId);
     let round: Promise<void> | null = null;
     await this.locked(matchId, async (file) => {
       if (this.failure) throw this.failure;
