@@ -2,6 +2,9 @@
 // and the capabilities layered on them) and returns a handle with `stop()`. Called by the
 // headless CLI and, unchanged, by the Electron main process.
 import http from 'node:http';
+import type Koa from 'koa';
+import type Router from '@koa/router';
+import type { PeerState } from './http/app.ts';
 import { randomUUID } from 'node:crypto';
 import { advertisedUrl, type NodeConfig } from './config.ts';
 import { createRootLogger, componentLogger } from './log.ts';
@@ -34,13 +37,11 @@ import { activeMatchesByHost, members as ledgerMembers, remainingCards, stockSta
 import { RARITIES } from '../protocol/cards.ts';
 import { MatchLogStore } from './storage/match-log.ts';
 import { MatchService } from './match/service.ts';
-import { MatchPublisher } from './match/publisher.ts';
+import { MatchDriver } from './match/driver.ts';
 import { Signer, type SignedEvent } from './match/signing.ts';
-import { matchRouter } from './match/routes.ts';
-import { matchRoutes, matchPurchase } from './match/player-handlers.ts';
+import { matchRestRouter } from './match/routes.ts';
+import { matchCommandHandlers, matchPurchase } from './match/player-handlers.ts';
 import { createMatchmaking, matchmakingRouter, matchmakingRoutes, matchmakingOnApplied, type Matchmaker } from './matchmaking/index.ts';
-import type { MatchContext } from './match/context.ts';
-import { KeyedLock } from './match/rewrite-lock.ts';
 import { readBarrier } from './ledger/read-barrier.ts';
 import path from 'node:path';
 import { ClusterStatusPublisher } from './cluster/status.ts';
@@ -131,7 +132,9 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
   };
   const addressOf = (id: string) => membership.get(id)?.address;
   let matches: MatchService | null = null;
-  let matchCtx: MatchContext | null = null;
+  let matchDriver: MatchDriver | null = null;
+  let matchRouter: Router<PeerState> | null = null;
+  const signer = new Signer(keys.eventHmac);
   let matchmaking: Matchmaker | null = null; // matchmaking: built after `matches`
 
   // ---- players ---------------------------------------------------------------------------
@@ -147,19 +150,21 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
       // the leader (a node that just restarted would otherwise name a finished match).
       void readBarrier({ raft: () => raft, client, addressOf }, GREETING_BARRIER_MS).then(() => {
         if (!broker.isConnected(p)) return;
-        const activeMatchId = matches?.greet(p);
+        const activeMatchId = matches?.connected(p);
         broker.sendToPlayer(p, { type: 'BEM_VINDO', playerId: p, name: directory.nameOf(p), node: config.id, ...(activeMatchId ? { activeMatchId } : {}) });
         trades.greet(p); // pending trade offers for p (TROCA_PROPOSTA)
       });
     },
-    onPlayerGone: (p) => matchmaking?.playerGone(p), // matchmaking: a disconnected player leaves this node's queue
+    onPlayerGone: (p) => {
+      matchmaking?.playerGone(p); // a disconnected player leaves this node's queue
+      matches?.disconnected(p);
+    },
     isInMatch: (p, m) => matches?.isInMatch(p, m) ?? false,
     onMatchSubscribed: (p, m) => matches?.onMatchSubscribed(p, m),
   });
   playerRoutes(commands, { nodeId: config.id, directory });
-  ledgerRoutes(commands, { replica: () => replica, ledger: () => ledger, metrics, matchPurchase: matchPurchase(() => matches) });
+  ledgerRoutes(commands, { replica: () => replica, ledger: () => ledger, metrics, matchPurchase: (p, r) => (matches ? matchPurchase(matches)(p, r) : Promise.resolve(null)) });
   const trades = tradeRoutes(commands, { replica: () => replica, ledger: () => ledger, broker });
-  matchRoutes(commands, () => matches);
   matchmakingRoutes(commands, () => matchmaking); // ENTRAR_FILA, SAIR_FILA
 
   // ---- HTTP ------------------------------------------------------------------------------
@@ -186,7 +191,7 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
       metricsRouter(metrics),
       raftRouter(config.id, () => raft as RaftNode<unknown> | null, (data) => LedgerReplica.validSnapshot(data, clusterId), (id) => membership.get(id) !== undefined),
       ledgerRouter(() => (raft && replica && ledger ? { raft, replica, service: ledger } : null)),
-      matchRouter(() => (matches && matchCtx ? { service: matches, ctx: matchCtx } : null)),
+      lateRouter('/game/', () => matchRouter),
       matchmakingRouter(() => matchmaking),
     ],
     config.uiDir ? staticUi(config.uiDir) : undefined,
@@ -294,30 +299,23 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
   raft.start();
   // ---- matches ---------------------------------------------------------------------------
   const matchStore = new MatchLogStore<SignedEvent>(path.join(config.dataDir, 'matches'));
-  matchCtx = {
+  matchDriver = new MatchDriver({
     self: config.id,
-    logs: {
-      host: componentLogger(root, 'HOST'),
-      shadow: componentLogger(root, 'SHADOW'),
-      replicate: componentLogger(root, 'GAME-REPLICATE'),
-      failover: componentLogger(root, 'FAILOVER'),
-    },
+    log: componentLogger(root, 'HOST'),
     metrics,
     broker,
     client,
     membership,
-    signer: new Signer(keys.eventHmac),
+    signer,
     store: matchStore,
-    publisher: new MatchPublisher(broker, config.timing.turnMs),
-    replica: () => replica,
-    ledger: () => ledger,
+    replica,
+    ledger,
     timing: { turnMs: config.timing.turnMs, disconnectForfeitMs: config.timing.disconnectForfeitMs, failoverMs: config.timing.failoverMs },
-    runtimes: new Map(),
-    rewrites: new KeyedLock(),
-  };
-  matches = new MatchService(matchCtx);
-  replica.onApplied((cmd, result) => matches?.onLedgerApplied(cmd, result));
-  matches.start();
+  });
+  matches = new MatchService(config.id, matchDriver, replica, ledger, matchStore);
+  matchCommandHandlers(commands, matches);
+  matchRouter = matchRestRouter({ driver: matchDriver, service: matches, signer });
+  await matchDriver.start();
   // ---- matchmaking -----------------------------------------------------------------------
   matchmaking = createMatchmaking({ selfId: config.id, matches, client, membership, nameOf: (p) => directory.nameOf(p), log: componentLogger(root, 'MATCHMAKING') });
   replica.onApplied((cmd, result) => matchmakingOnApplied(matchmaking, cmd, result));
@@ -370,7 +368,7 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
         status.stop();
         admission?.stop();
         matchmaking?.stop();
-        matches?.stop();
+        matchDriver?.stop();
         heartbeat.stop();
         await heartbeat.farewell();
         await closeAll();
@@ -381,6 +379,18 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
         root.flush();
       })()),
   };
+}
+
+/** A capability's routes that exist only once it runs (built after the HTTP server listens). */
+function lateRouter(prefix: string, get: () => Router<PeerState> | null): Router<PeerState> {
+  let mw: Koa.Middleware<PeerState> | null = null;
+  const late: Koa.Middleware<PeerState> = (ctx, next) => {
+    const r = get();
+    if (r) return (mw ??= r.routes() as unknown as Koa.Middleware<PeerState>)(ctx, next);
+    if (ctx.path.startsWith(prefix)) throw new HttpError(503, 'UNAVAILABLE', `${prefix} is not running on this node yet`);
+    return next();
+  };
+  return { routes: () => late, allowedMethods: () => (_ctx: unknown, next: () => Promise<void>) => next() } as unknown as Router<PeerState>;
 }
 
 function listen(server: http.Server, host: string, port: number, what: string): Promise<void> {

@@ -18,6 +18,8 @@ export class PeerRefusedError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The whole error body, for refusals that carry data (e.g. a shadow's LOG_AHEAD log). */
+    readonly body?: unknown,
   ) {
     super(`${url}: ${status} ${code}: ${message}`);
   }
@@ -93,7 +95,7 @@ export class PeerClient {
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) return resolve(parsed as T);
           const err = (parsed ?? {}) as { error?: string; message?: string };
-          reject(new PeerRefusedError(url.href, status, err.error ?? 'HTTP_' + status, err.message ?? text.slice(0, 200)));
+          reject(new PeerRefusedError(url.href, status, err.error ?? 'HTTP_' + status, err.message ?? text.slice(0, 200), parsed));
         });
       });
       const timer = setTimeout(() => req.destroy(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);

@@ -141,7 +141,7 @@ export class PeerBatcher {
       if (!r || typeof r !== 'object') return settle(it, new PeerRefusedError(`${lane.address}${lane.path}`, 502, 'BAD_RESPONSE', 'batch answer is missing an item'), null);
       if (typeof r.error === 'string') {
         const status = typeof r.status === 'number' ? r.status : 500;
-        return settle(it, new PeerRefusedError(`${lane.address}${lane.path}`, status, r.error, String(r.message ?? r.error)), null);
+        return settle(it, new PeerRefusedError(`${lane.address}${lane.path}`, status, r.error, String(r.message ?? r.error), r), null);
       }
       settle(it, null, r);
     });
@@ -154,13 +154,4 @@ function settle(it: Item, err: Error | null, value: unknown): void {
   clearTimeout(it.timer);
   if (err) it.reject(err);
   else it.resolve(value);
-}
-
-const batchers = new WeakMap<PeerClient, PeerBatcher>();
-
-/** The node's batcher (one per PeerClient). */
-export function batcherFor(client: PeerClient): PeerBatcher {
-  let b = batchers.get(client);
-  if (!b) batchers.set(client, (b = new PeerBatcher(client)));
-  return b;
 }
