@@ -6,7 +6,7 @@
 import { emptyReady, type CoreDeps, type CoreInput, type PeerReply, type PeerRequest, type Ready, type MatchRecord } from './types.ts';
 import { MatchReplica } from './replica.ts';
 import { current, roleOf, type Role } from './roles.ts';
-import { fullView } from './publish.ts';
+import { fullView, publishShown } from './publish.ts';
 import { hostTick, onHostReply, onRecordAsHost, hostRequest, commitAsHost } from './host.ts';
 import { onFollowerReply, followerRequest, followerTick, afterDurable } from './follower.ts';
 import { LocalCommands } from './commands.ts';
@@ -149,6 +149,21 @@ export class MatchCore {
     }
   }
 
+  /**
+   * Shows a match's events up to `seq` and publishes them to the players here. A FAILOVER
+   * closes its own update, so players always see the match move (lastEvent FAILOVER).
+   */
+  showUpTo(m: MatchReplica, seq: number): SignedEvent[] {
+    const all: SignedEvent[] = [];
+    while (m.shownSeq < Math.min(seq, m.seq)) {
+      const next = m.events.slice(m.shownSeq, seq).findIndex((e) => e.type === 'FAILOVER');
+      const part = m.show(next < 0 ? seq : m.shownSeq + next + 1);
+      this.out.publishes.push(...publishShown(m, part, this.here(m), this.deps.timing.turnMs));
+      all.push(...part);
+    }
+    return all;
+  }
+
   resend(m: MatchReplica, playerId: string): void {
     if (!m.playerIds().includes(playerId)) return;
     const first = !m.announced.has(playerId);
@@ -167,7 +182,20 @@ export class MatchCore {
     m.record = r;
     if (r.status === 'finished' && m.finishedAt === null) m.finishedAt = this.now;
     onRecordAsHost(this, m);
+    this.settleRole(m);
     this.commands.retryFor(m);
+  }
+
+  /**
+   * A node that hosted and learned it no longer does keeps only what it showed: its other
+   * events were answered to nobody (the new host's log, which holds everything shown, goes
+   * on from there), and its players' commands waiting on them go to the new host.
+   */
+  settleRole(m: MatchReplica): void {
+    if (this.role(m) !== 'watcher' || m.seq === m.shownSeq) return;
+    const kept = m.shownSeq;
+    m.dropUnshown();
+    this.commands.onRewrite(m, kept);
   }
 
   private onPeer(token: number, from: string, req: PeerRequest): void {

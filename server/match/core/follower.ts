@@ -7,7 +7,6 @@
 import type { MatchCore } from './core.ts';
 import type { MatchReplica } from './replica.ts';
 import { current } from './roles.ts';
-import { publishShown } from './publish.ts';
 import { fetchLogs, proposeFailover } from './host.ts';
 import type { PeerReply, PeerRequest } from './types.ts';
 import type { SignedEvent } from '../signing.ts';
@@ -23,8 +22,7 @@ export function verifiedLog(core: MatchCore, matchId: string, events: readonly S
 
 /** Durable here: show it, answer the host and this node's own players. */
 export function afterDurable(core: MatchCore, m: MatchReplica): void {
-  const shown = m.show(m.durableSeq);
-  core.out.publishes.push(...publishShown(m, shown, core.here(m), core.deps.timing.turnMs));
+  const shown = core.showUpTo(m, m.durableSeq);
   for (let i = 0; i < m.waiting.length; ) {
     const w = m.waiting[i];
     if (w.seq <= m.durableSeq) {
@@ -115,15 +113,24 @@ function onStart(core: MatchCore, token: number, from: string, req: Extract<Peer
 
 /** A watcher takes the host's committed events that follow its own. */
 function follow(core: MatchCore, m: MatchReplica, fromSeq: number, events: SignedEvent[]): void {
-  const fresh = events.slice(Math.max(0, m.seq + 1 - fromSeq));
-  if (fresh.length === 0) return;
-  if (fresh[0].eventSeq !== m.seq + 1) {
-    m.attachAgainAt = 0; // a gap: ask the host from where this node is
-    return;
+  if (fromSeq === 1 && events.length > 0 && !m.extends(events.slice(0, m.seq))) {
+    // The host's whole log, and this copy differs from it: take the host's (memory only).
+    if (!m.replace(events).ok) return;
+    m.resync = false;
+  } else {
+    const fresh = events.slice(Math.max(0, m.seq + 1 - fromSeq));
+    if (fresh.length === 0) return;
+    if (fresh[0].eventSeq !== m.seq + 1) {
+      m.attachAgainAt = 0; // a gap: ask the host from where this node is
+      return;
+    }
+    if (!m.append(fresh).ok) {
+      m.resync = true;
+      m.attachAgainAt = 0;
+      return;
+    }
   }
-  if (!m.append(fresh).ok) return;
-  const shown = m.show(m.seq);
-  core.out.publishes.push(...publishShown(m, shown, core.here(m), core.deps.timing.turnMs));
+  core.showUpTo(m, m.seq);
   core.commands.onShown(m);
 }
 
@@ -141,7 +148,7 @@ export function followerTick(core: MatchCore, m: MatchReplica): void {
   if (role === 'watcher' && core.here(m).length > 0 && core.now >= m.attachAgainAt && cur.host !== core.self) {
     m.attachAgainAt = core.now + ATTACH_EVERY_MS;
     const anyPlayer = m.playerIds()[0];
-    if (anyPlayer) core.send(cur.host, { type: 'command', matchId: m.matchId, epoch: cur.epoch, playerId: anyPlayer, requestId: `attach:${core.now}`, move: { type: 'ATTACH', fromSeq: m.seq + 1 } }, { kind: 'attach', matchId: m.matchId });
+    if (anyPlayer) core.send(cur.host, { type: 'command', matchId: m.matchId, epoch: cur.epoch, playerId: anyPlayer, requestId: `attach:${core.now}`, move: { type: 'ATTACH', fromSeq: m.resync ? 1 : m.seq + 1 } }, { kind: 'attach', matchId: m.matchId });
   }
 }
 

@@ -7,7 +7,6 @@ import { turnExpired, validateCommand, type MatchCommand, type MatchEvent } from
 import type { Awaiting, MatchCore } from './core.ts';
 import type { MatchReplica } from './replica.ts';
 import { current, pickShadow } from './roles.ts';
-import { publishShown } from './publish.ts';
 import type { PeerReply, PeerRequest } from './types.ts';
 import { verifiedLog } from './follower.ts';
 import { toGame } from './commands.ts';
@@ -57,9 +56,8 @@ function pump(core: MatchCore, m: MatchReplica): void {
 /** Shows, answers and relays what is now safe: durable here and stored by the shadow. */
 export function commitAsHost(core: MatchCore, m: MatchReplica): void {
   const safe = current(m)?.shadow ? Math.min(m.durableSeq, m.ackSeq) : m.durableSeq;
-  const shown = m.show(safe);
+  const shown = core.showUpTo(m, safe);
   if (shown.length === 0) return;
-  core.out.publishes.push(...publishShown(m, shown, core.here(m), core.deps.timing.turnMs));
   answerWaiting(core, m);
   core.commands.onShown(m);
   for (const w of m.watchers) {
@@ -229,6 +227,7 @@ export function onHostReply(core: MatchCore, m: MatchReplica, id: number, a: Ext
       // The shadow knows a newer epoch: this node stops serving until the ledger says more.
       m.fencedAt = m.head.epoch;
       failWaiting(core, m, 'STALE_EPOCH', `node ${core.self} no longer hosts match ${m.matchId}`);
+      core.settleRole(m);
       core.commands.retryFor(m);
       return;
     case 'LOG_AHEAD':

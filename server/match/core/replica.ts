@@ -45,6 +45,8 @@ export class MatchReplica {
   fetching = 0;
   fetchedAt = 0;
   attachAgainAt = 0;
+  /** A watcher whose copy stopped chaining onto the host's asks for the whole log. */
+  resync = false;
 
   constructor(readonly matchId: string) {}
 
@@ -106,6 +108,16 @@ export class MatchReplica {
     this.ackSeq = 0;
     this.sentSeq = 0;
     return { ok: true };
+  }
+
+  /** Drops the events no player was shown (a host that learned it no longer hosts). */
+  dropUnshown(): void {
+    if (this.seq === this.shownSeq) return;
+    this.events.length = this.shownSeq;
+    for (const [k, v] of this.requests) if (v > this.shownSeq) this.requests.delete(k);
+    this.head = this.shownState;
+    this.pending = [];
+    this.durableSeq = Math.min(this.durableSeq, this.shownSeq);
   }
 
   /** Marks events up to `seq` as shown; returns them (in order). */
