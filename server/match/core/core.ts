@@ -131,7 +131,9 @@ export class MatchCore {
         this.local.add(input.playerId);
         if (input.record) this.onRecord(input.record);
         const m = this.matchOfPlayer(input.playerId);
-        if (m) this.resend(m, input.playerId);
+        if (!m) return;
+        this.resend(m, input.playerId);
+        if (this.role(m) === 'watcher') followerTick(this, m); // attach to the host now
         return;
       }
       case 'disconnected':
