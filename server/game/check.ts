@@ -26,6 +26,8 @@ export function checkEvent(state: MatchState, event: unknown): RuleError | null 
   // A stranger learns nothing about the match, whatever its phase.
   if ('playerId' in e && seatOf(state, e.playerId) < 0) return notInMatch(e.playerId);
   if (state.eventSeq === 0) return ruleError('WRONG_PHASE', 'the match has not started');
+  // A finished match still changes hands between servers: its log must reach the new shadow.
+  if (e.type === 'FAILOVER') return checkFailover(state, e);
   if (state.phase === 'FINALIZADO') return ruleError('MATCH_FINISHED', 'the match is over');
   switch (e.type) {
     case 'HAND_SET':
@@ -35,13 +37,15 @@ export function checkEvent(state: MatchState, event: unknown): RuleError | null 
     case 'FORFEIT':
     case 'CHAT':
       return null;
-    case 'FAILOVER':
-      if (e.epoch <= state.epoch) return ruleError('STALE_EPOCH', `epoch ${e.epoch} is not after ${state.epoch}`);
-      if (e.oldHost !== state.host) return ruleError('BAD_EVENT', `the host is ${state.host}, not ${e.oldHost}`);
-      return null;
     case 'ABORT':
       return null;
   }
+}
+
+function checkFailover(state: MatchState, e: Extract<MatchEvent, { type: 'FAILOVER' }>): RuleError | null {
+  if (e.epoch <= state.epoch) return ruleError('STALE_EPOCH', `epoch ${e.epoch} is not after ${state.epoch}`);
+  if (e.oldHost !== state.host) return ruleError('BAD_EVENT', `the host is ${state.host}, not ${e.oldHost}`);
+  return null;
 }
 
 export function seatOf(state: MatchState, playerId: string): number {

@@ -7,7 +7,7 @@
 import type { MatchCore } from './core.ts';
 import type { MatchReplica } from './replica.ts';
 import { current } from './roles.ts';
-import { hostCommand } from './host.ts';
+import { CATCHING_UP, hostCommand } from './host.ts';
 import type { PeerReply, PlayerMove } from './types.ts';
 import type { MatchCommand } from '../../game/index.ts';
 
@@ -68,6 +68,10 @@ export class LocalCommands {
     const role = core.role(m);
     if (role === 'host') {
       const r = hostCommand(core, m, c.playerId, toGame(c.move), c.key);
+      if (!r.ok && r.code === CATCHING_UP) {
+        c.retryAt = core.now + RETRY_MS;
+        return;
+      }
       if (!r.ok) return this.answer(c, { ok: false, code: r.code, message: r.message });
       c.seq = r.seq;
       return this.check(c, m);

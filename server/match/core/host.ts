@@ -15,6 +15,8 @@ import { toGame } from './commands.ts';
 const RESEND_MS = 200;
 const REPROPOSE_MS = 2000;
 const FETCH_AGAIN_MS = 5000;
+/** Refusal code of a move that came while host and shadow were not in step (retried). */
+export const CATCHING_UP = 'UNAVAILABLE';
 
 export function appendAsHost(core: MatchCore, m: MatchReplica, events: MatchEvent[], key?: string): { ok: true; seq: number } | { ok: false; code: string; message: string } {
   let epoch = m.head.epoch;
@@ -31,6 +33,9 @@ export function appendAsHost(core: MatchCore, m: MatchReplica, events: MatchEven
 
 /** Validates a game command against the head and appends its event. */
 export function hostCommand(core: MatchCore, m: MatchReplica, playerId: string, command: MatchCommand, key?: string) {
+  // Until the shadow holds this epoch's log, nothing is added to it: the two copies stay
+  // prefixes of each other (a restarted host may lack what its shadow stored).
+  if (current(m)?.shadow && !m.shadowSynced) return { ok: false as const, code: CATCHING_UP, message: 'the match is catching up with its shadow; try again' };
   const v = validateCommand(m.head, playerId, command, core.now);
   if (!v.ok) return v;
   return appendAsHost(core, m, [v.event], key);
@@ -65,6 +70,7 @@ export function commitAsHost(core: MatchCore, m: MatchReplica): void {
     else core.send(w, { type: 'notify', matchId: m.matchId, epoch: m.shown.epoch, fromSeq: shown[0].eventSeq, events: shown }, { kind: 'none' });
   }
   if (m.shown.phase === 'FINALIZADO') proposeFinish(core, m);
+  setHandsFromLedger(core, m);
 }
 
 function answerWaiting(core: MatchCore, m: MatchReplica): void {
@@ -105,7 +111,6 @@ function elect(core: MatchCore, m: MatchReplica): void {
   // Named host without any log (it was lost, or never arrived): ask the peers first, and
   // start from the ledger only when none of them holds one.
   if (m.seq === 0 && r.epoch > 1 && fetchLogs(core, m)) return;
-  if (m.seq > 0 && m.finished) return; // nothing to continue; the result is recorded in hostTick
   const ev: MatchEvent =
     m.seq === 0
       ? { type: 'MATCH_START', seq: 1, at: core.now, matchId: m.matchId, players: [r.players[0], r.players[1]], seed: r.seed, host: core.self, shadow: r.shadow, epoch: r.epoch }
@@ -165,6 +170,7 @@ export function hostTick(core: MatchCore, m: MatchReplica): void {
   if (m.inflight === null) pump(core, m);
   if (m.shown.phase === 'FINALIZADO') return proposeFinish(core, m);
   if (m.finished) return;
+  setHandsFromLedger(core, m);
   // A dead or missing shadow is replaced through the ledger (then `elect` writes FAILOVER).
   if (cur.shadow ? !core.alive.has(cur.shadow) : pickShadow([], core.alive, [core.self]) !== null) proposeFailover(core, m, [cur.shadow]);
   const s = m.head;
