@@ -160,10 +160,27 @@ export class SimNode {
     this.pump();
   }
 
+  /**
+   * Ops proposed in a term this node no longer leads have an unknown outcome (`info`): a
+   * later leader may commit them or truncate them, and a truncated index may never be
+   * reached again, so waiting for their apply could wait forever. The client re-proposes
+   * or counts them as unknown, as a real client after a leader change would.
+   */
+  private forgetLostOps(leading: boolean): void {
+    for (const [index, op] of this.ops) {
+      if (op.term! < this.term || (!leading && op.term! <= this.term)) {
+        op.outcome = 'info';
+        this.ops.delete(index);
+      }
+    }
+  }
+
   /** Duty 1: write snapshot, entries, hard state (in that order) to the volatile buffer. */
   private persist(core: RaftCore, rd: Ready): void {
     const { checker } = this.env;
     if (rd.hardState) this.term = rd.hardState.term;
+    const leading = rd.softState.role === 'leader';
+    if (this.ops.size > 0 && (!leading || this.term !== this.ledTerm)) this.forgetLostOps(leading);
     if (rd.softState.role === 'leader') {
       if (this.ledTerm !== this.term) {
         this.ledTerm = this.term;
