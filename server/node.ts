@@ -143,7 +143,7 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
     authenticate: (p, t) => directory.authenticate(p, t),
     onCommand: (p, payload) => void commands.dispatch(p, payload),
     onPlayerReady: (p) => {
-      ledgerSessions.sessionStarted(p);
+      ledgerSessions.confirmNext(p);
       // The greeting names the player's match (or says there is none), so it is a
       // linearizable read: it waits for a read index, retrying while the player stays; a
       // late greeting is announced with ERRO UNAVAILABLE, never replaced by a stale one.

@@ -25,10 +25,13 @@ export interface LedgerHandlerDeps {
   read: LinearizableRead;
 }
 
-/** What the node tells these handlers about player sessions. */
+/** What the node tells these handlers about players. */
 export interface LedgerSessions {
-  /** A player's (new) session here begins: its first COLECAO / RANKING is linearizable. */
-  sessionStarted(playerId: string): void;
+  /**
+   * The player's next COLECAO / RANKING waits for a read index: its session here begins,
+   * or its records changed through another node (a match result, a trade accepted there).
+   */
+  confirmNext(playerId: string): void;
 }
 
 /** A player's requestId is scoped to the player, so two players can never collide. */
@@ -51,18 +54,22 @@ export function ledgerRoutes(router: CommandRouter, deps: LedgerHandlerDeps): Le
   // forwarded write's wait for the local apply gave up, or this node restarted); other
   // reads use the local replica, which only moves forward (monotonic reads).
   const covered = new Map<string, number>();
+  /** confirmNext calls per player, so a read that was already in flight does not count. */
+  let confirms = 0;
+  const confirmedAt = new Map<string, number>();
   const replicaFor = async (playerId: string): Promise<LedgerReplica> => {
     const replica = deps.replica();
     if (!replica) throw new CommandError('UNAVAILABLE', 'the ledger is not running yet');
     const seq = deps.ledger()?.writeSeqOf(playerId) ?? 0;
     const seen = covered.get(playerId);
     if (seen !== undefined && seen >= seq) return replica;
+    const asked = confirmedAt.get(playerId);
     try {
       await deps.read(FRESH_READ_MS);
     } catch (err) {
       throw new CommandError('UNAVAILABLE', `cannot confirm your latest state with the cluster: ${(err as Error).message}`);
     }
-    covered.set(playerId, Math.max(seq, covered.get(playerId) ?? 0));
+    if (confirmedAt.get(playerId) === asked) covered.set(playerId, Math.max(seq, covered.get(playerId) ?? 0));
     return deps.replica() ?? replica;
   };
 
@@ -89,5 +96,10 @@ export function ledgerRoutes(router: CommandRouter, deps: LedgerHandlerDeps): Le
     return { type: 'RANKING', requestId: cmd.requestId, entries: leaderboard(replica.state, 20) };
   });
 
-  return { sessionStarted: (playerId) => void covered.delete(playerId) };
+  return {
+    confirmNext: (playerId) => {
+      covered.delete(playerId);
+      confirmedAt.set(playerId, ++confirms);
+    },
+  };
 }
