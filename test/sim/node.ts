@@ -1,7 +1,7 @@
 // One simulated peer: a RaftCore, its disk, its application state, and the driver loop
 // that honours the Ready contract in order: persist → sync → send → apply → advance.
 // A crash throws away everything but the disk (minus what the disk itself loses).
-import { RaftCore, type ClusterConfig, type Entry, type RaftMessage, type Ready } from '../../server/raft/core/index.ts';
+import { RaftCore, type ClusterConfig, type Entry, type RaftMessage, type Ready, type ReadState } from '../../server/raft/core/index.ts';
 import type { ApplyCtx, ClientOp, SimApp } from './app.ts';
 import type { Checker } from './checker.ts';
 import { SimDisk } from './disk.ts';
@@ -23,6 +23,8 @@ export interface NodeEnv {
   compactEvery: number;
   /** Deliberately break the driver contract (to prove the checker catches it). */
   driverBug: DriverBug;
+  /** Told every ReadIndex answer (they need nothing persisted first). */
+  onRead?(node: string, rs: ReadState): void;
 }
 
 export type DriverBug = 'none' | 'skip-fsync' | 'send-before-persist';
@@ -134,6 +136,7 @@ export class SimNode {
       if (!core || this.inflight) return;
       const rd = core.ready();
       if (!rd) return;
+      for (const rs of rd.readStates) this.env.onRead?.(this.id, rs);
       if (this.env.driverBug === 'send-before-persist') {
         for (const m of rd.messages) this.env.send(m);
         rd.messages = [];
