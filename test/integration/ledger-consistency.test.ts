@@ -129,6 +129,26 @@ describe('ledger consistency (real processes)', () => {
     }
   }, 120_000);
 
+  it('POST /raft/read_index: only the leader answers, only members may ask', async () => {
+    const l = await leader();
+    const f = cluster.peers.find((p) => p !== l)!;
+    const member = f.id;
+    const before = (await tools.call(l, 'GET', '/estoque/status')).body.commitIndex as number;
+    const ok = await tools.call(l, 'POST', '/raft/read_index', {}, member);
+    expect(ok.status).toBe(200);
+    expect(ok.body.index as number).toBeGreaterThanOrEqual(before);
+    const elsewhere = await tools.call(f, 'POST', '/raft/read_index', {}, l.id);
+    expect(elsewhere.status).toBe(503);
+    expect(elsewhere.body.error).toBe('NOT_LEADER');
+    const outsider = await tools.call(l, 'POST', '/raft/read_index', {}, 'test-client');
+    expect(outsider.status).toBe(403);
+    expect(outsider.body.error).toBe('NOT_A_MEMBER');
+    const bad = await tools.call(l, 'POST', '/raft/read_index', { timeoutMs: -5 }, member);
+    expect(bad.status).toBe(400);
+    const anonymous = await fetch(`${l.url}/raft/read_index`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    expect(anonymous.status).toBe(401);
+  }, 30_000);
+
   it('a read that cannot be confirmed with a majority is UNAVAILABLE, never stale', async () => {
     const l = await leader();
     const p = TestPlayer.fresh();
