@@ -69,6 +69,7 @@ describe('ledger consistency (real processes)', () => {
     const handA = await a.buyHand();
     const handB = await b.buyHand();
     expect(ids(handA)).not.toEqual(ids(outside));
+    expect(ids(handB)).toHaveLength(5);
     await waitFor('both hands set', () => a.hand.length === 5 && b.hand.length === 5, 15_000);
     expect(a.hand.map((c) => c.id).sort()).toEqual(ids(handA));
     // b also owns cards outside the match (an ordinary purchase once hands are set).
