@@ -82,6 +82,8 @@ export class Simulation {
   /** ReadIndex reads in flight: ctx → the highest acknowledged op index when asked. */
   private readonly reads = new Map<number, { node: string; ackedMax: number }>();
   private readSeq = 0;
+  private resolved = 0;
+  private resolvedMax = 0;
   private readonly readStats = { readsAsked: 0, readsServed: 0, readsFailed: 0 };
   private readonly readRng: Rng;
 
@@ -278,14 +280,25 @@ export class Simulation {
     const leaders = [...this.nodes.values()].filter((n) => n.core?.status().role === 'leader');
     if (leaders.length === 0) return;
     const n = this.readRng.pick(leaders);
-    let ackedMax = 0;
-    for (const o of this.history) if (o.outcome === 'ok' && o.index! > ackedMax) ackedMax = o.index!;
+    const ackedMax = this.ackedMax();
     const ctx = ++this.readSeq;
     if (!n.core!.readIndex(ctx)) return;
     this.readStats.readsAsked++;
     this.reads.set(ctx, { node: n.id, ackedMax });
     this.trace(`read ${n.id} r${ctx} acked≤${ackedMax}`);
     n.pump();
+  }
+
+  /** Highest index of an acknowledged op; the resolved prefix of the history is folded once. */
+  private ackedMax(): number {
+    const h = this.history;
+    while (this.resolved < h.length && h[this.resolved].outcome !== 'pending') {
+      const o = h[this.resolved++];
+      if (o.outcome === 'ok' && o.index! > this.resolvedMax) this.resolvedMax = o.index!;
+    }
+    let max = this.resolvedMax;
+    for (let i = this.resolved; i < h.length; i++) if (h[i].outcome === 'ok' && h[i].index! > max) max = h[i].index!;
+    return max;
   }
 
   private onRead(node: string, ctx: number, index: number | null): void {
