@@ -42,7 +42,7 @@ import { Signer, type SignedEvent } from './match/signing.ts';
 import { matchRestRouter } from './match/routes.ts';
 import { matchCommandHandlers, matchPurchase } from './match/player-handlers.ts';
 import { createMatchmaking, matchmakingRouter, matchmakingRoutes, matchmakingOnApplied, type Matchmaker } from './matchmaking/index.ts';
-import { readBarrier } from './ledger/read-barrier.ts';
+import { linearizableReads, readWhenCurrent } from './ledger/read-barrier.ts';
 import path from 'node:path';
 import { ClusterStatusPublisher } from './cluster/status.ts';
 import { staticUi } from './http/static-ui.ts';
@@ -146,10 +146,13 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
     authenticate: (p, t) => directory.authenticate(p, t),
     onCommand: (p, payload) => void commands.dispatch(p, payload),
     onPlayerReady: (p) => {
-      // The greeting names the player's match: read it once this replica has caught up with
-      // the leader (a node that just restarted would otherwise name a finished match).
-      void readBarrier({ raft: () => raft, client, addressOf }, GREETING_BARRIER_MS).then(() => {
-        if (!broker.isConnected(p)) return;
+      ledgerSessions.confirmNext(p);
+      // The greeting names the player's match (or says there is none), so it is a
+      // linearizable read: it waits for a read index, retrying while the player stays; a
+      // late greeting is announced with ERRO UNAVAILABLE, never replaced by a stale one.
+      const late = (err: Error) => broker.sendToPlayer(p, { type: 'ERRO', code: 'UNAVAILABLE', message: `greeting delayed: ${err.message}` });
+      void readWhenCurrent(reads, GREETING_BARRIER_MS, () => broker.isConnected(p), late).then((current) => {
+        if (!current) return;
         const activeMatchId = matches?.connected(p);
         broker.sendToPlayer(p, { type: 'BEM_VINDO', playerId: p, name: directory.nameOf(p), node: config.id, ...(activeMatchId ? { activeMatchId } : {}) });
         trades.greet(p); // pending trade offers for p (TROCA_PROPOSTA)
@@ -163,7 +166,8 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
     onMatchSubscribed: (p, m) => matches?.onMatchSubscribed(p, m),
   });
   playerRoutes(commands, { nodeId: config.id, directory });
-  ledgerRoutes(commands, { replica: () => replica, ledger: () => ledger, metrics, matchPurchase: (p, r) => (matches ? matchPurchase(matches)(p, r) : Promise.resolve(null)) });
+  const reads = linearizableReads({ raft: () => raft, client, addressOf });
+  const ledgerSessions = ledgerRoutes(commands, { replica: () => replica, ledger: () => ledger, metrics, matchPurchase: (p, r) => (matches ? matchPurchase(matches)(p, r) : Promise.resolve(null)), read: reads });
   const trades = tradeRoutes(commands, { replica: () => replica, ledger: () => ledger, broker });
   matchmakingRoutes(commands, () => matchmaking); // ENTRAR_FILA, SAIR_FILA
 
@@ -190,7 +194,7 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
       }),
       metricsRouter(metrics),
       raftRouter(config.id, () => raft as RaftNode<unknown> | null, (data) => LedgerReplica.validSnapshot(data, clusterId), (id) => membership.get(id) !== undefined),
-      ledgerRouter(() => (raft && replica && ledger ? { raft, replica, service: ledger } : null)),
+      ledgerRouter(() => (raft && replica && ledger ? { raft, replica, service: ledger, read: reads } : null)),
       lateRouter('/game/', () => matchRouter),
       matchmakingRouter(() => matchmaking),
     ],

@@ -1,34 +1,86 @@
-// A read barrier for local ledger reads that a player acts on (ReadIndex, Raft thesis §6.4,
-// without the leader's heartbeat round): ask the leader for its commit index, then wait
-// until this replica has applied that far. A node that has just restarted replays or
-// fetches the log for a while; without the barrier it greeted its players from that old
-// state — a match long finished looked active, and a client chose a hand for it (seen by
-// the chaos campaign). Best effort by design: with no leader, or past the deadline, the
-// caller goes on with the local state (`false`), which is what it had before.
-import type { PeerClient } from '../http/peer-client.ts';
-import type { RaftNode } from '../raft/raft-node.ts';
+// Linearizable reads of the local ledger replica (ReadIndex, Raft thesis §6.4). The
+// leader hands out a read index only once it has committed an entry of its term and a
+// majority answered a heartbeat round sent after the request (RaftCore.readIndex); a
+// follower asks the leader for one (POST /raft/read_index, which only the leader answers)
+// and waits until it has applied that far. Then the local state includes every write
+// acknowledged before the read began. Leader changes in between are retried until the
+// deadline; past it the read fails (`ReadUnavailableError`), never a silent stale read.
+import { PeerRefusedError, type PeerClient } from '../http/peer-client.ts';
+import { NotLeaderError, ReadIndexError, type RaftNode } from '../raft/raft-node.ts';
 
 export interface ReadBarrierDeps {
-  raft: () => Pick<RaftNode<unknown>, 'status' | 'waitApplied'> | null;
+  raft: () => Pick<RaftNode<unknown>, 'isLeader' | 'leader' | 'readIndex' | 'waitApplied'> | null;
   client: PeerClient;
   addressOf: (nodeId: string) => string | undefined;
 }
 
-/** Resolves true once this replica has applied what the leader had committed when asked. */
-export async function readBarrier(deps: ReadBarrierDeps, timeoutMs: number): Promise<boolean> {
-  const raft = deps.raft();
-  if (!raft) return false;
+/** The read could not be made linearizable in time (maps to `503 UNAVAILABLE` / `ERRO UNAVAILABLE`). */
+export class ReadUnavailableError extends Error {
+  readonly code = 'UNAVAILABLE';
+}
+
+/** Pause between attempts while there is no leader or it just changed. */
+const RETRY_MS = 30;
+
+/**
+ * Resolves once this replica reflects every write the cluster acknowledged before the
+ * call; rejects with ReadUnavailableError after `timeoutMs`.
+ */
+export async function readIndex(deps: ReadBarrierDeps, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  const st = raft.status();
-  let commit = st.commit;
-  if (st.role !== 'leader') {
-    const address = st.leader ? deps.addressOf(st.leader) : undefined;
-    if (!address) return false;
-    const answer = await deps.client
-      .get<{ commitIndex?: unknown }>(address, '/estoque/status', { timeoutMs: Math.max(1, Math.round(deadline - performance.now())) })
-      .catch(() => null);
-    if (!answer || !Number.isSafeInteger(answer.commitIndex)) return false;
-    commit = answer.commitIndex as number;
+  const left = () => Math.max(0, Math.round(deadline - performance.now()));
+  let problem = 'no leader elected';
+  while (left() > 0) {
+    const raft = deps.raft();
+    if (!raft) throw new ReadUnavailableError('the ledger is not running on this node yet');
+    const index = await askIndex(deps, raft, left()).catch((err: Error) => {
+      problem = err.message;
+      return null;
+    });
+    if (index !== null) {
+      if (await raft.waitApplied(index, left())) return;
+      throw new ReadUnavailableError(`this node has not applied the leader's read index ${index} within ${timeoutMs} ms`);
+    }
+    if (left() > 0) await new Promise((r) => setTimeout(r, Math.min(RETRY_MS, left())));
   }
-  return raft.waitApplied(commit, Math.max(0, deadline - performance.now()));
+  throw new ReadUnavailableError(`no linearizable read within ${timeoutMs} ms: ${problem}`);
+}
+
+/** A read index from the leader (this node or the one it follows); rejects to retry. */
+async function askIndex(deps: ReadBarrierDeps, raft: NonNullable<ReturnType<ReadBarrierDeps['raft']>>, timeoutMs: number): Promise<number> {
+  if (raft.isLeader()) return raft.readIndex(timeoutMs);
+  const leader = raft.leader;
+  const address = leader ? deps.addressOf(leader) : undefined;
+  if (!leader) throw new NotLeaderError(null);
+  if (!address) throw new ReadIndexError(`no address for leader ${leader}`);
+  const r = await deps.client.post<{ index?: unknown }>(address, '/raft/read_index', { timeoutMs }, { timeoutMs: timeoutMs + 200 });
+  if (!Number.isSafeInteger(r?.index) || (r.index as number) < 0) {
+    throw new PeerRefusedError(`${address}/raft/read_index`, 502, 'BAD_RESPONSE', 'answer has no index');
+  }
+  return r.index as number;
+}
+
+/** `readIndex` bound to its dependencies: what callers outside the ledger hold on to. */
+export type LinearizableRead = (timeoutMs: number) => Promise<void>;
+
+export function linearizableReads(deps: ReadBarrierDeps): LinearizableRead {
+  return (timeoutMs) => readIndex(deps, timeoutMs);
+}
+
+/**
+ * Retries `read` (each attempt up to `attemptMs`) until it succeeds — true — or `wanted()`
+ * turns false — false (the reader left). `onDelay` is told once, after the first failure,
+ * so the caller can say why its answer is late instead of answering from the past.
+ */
+export async function readWhenCurrent(read: LinearizableRead, attemptMs: number, wanted: () => boolean, onDelay: (err: Error) => void): Promise<boolean> {
+  for (let attempt = 0; wanted(); attempt++) {
+    try {
+      await read(attemptMs);
+      return wanted();
+    } catch (err) {
+      if (attempt === 0) onDelay(err as Error);
+      await new Promise((r) => setTimeout(r, Math.min(RETRY_MS * 2 ** attempt, 1000)));
+    }
+  }
+  return false;
 }

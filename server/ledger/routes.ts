@@ -8,6 +8,7 @@ import { checkInvariants, collectionOf, getPlayer, ledgerCommandSchema, ledgerDi
 import { LedgerUnavailableError, type LedgerService, type ProposeItem } from './service.ts';
 import { NotLeaderError, ProposalLostError, type RaftNode } from '../raft/raft-node.ts';
 import type { LedgerReplica } from './replica.ts';
+import type { LinearizableRead } from './read-barrier.ts';
 import type { PeerState } from '../http/app.ts';
 
 /** Most commands one batched /raft/propose may carry (followers send at most 256). */
@@ -29,7 +30,11 @@ export interface LedgerRouteDeps {
   raft: RaftNode<LedgerResult>;
   replica: LedgerReplica;
   service: LedgerService;
+  read: LinearizableRead;
 }
+
+/** How long `GET /estoque/status?consistent=1` waits for a read index. */
+const CONSISTENT_READ_MS = 2000;
 
 /** `deps` answers null until Raft runs (a first join learns the stock scale first). */
 export function ledgerRouter(get: () => LedgerRouteDeps | null): Router<PeerState> {
@@ -86,11 +91,21 @@ export function ledgerRouter(get: () => LedgerRouteDeps | null): Router<PeerStat
     ctx.body = { cards: ok.cards, remaining: ok.remaining };
   });
 
-  r.get('/estoque/status', (ctx) => {
+  // Local replica by default (eventually consistent); `?consistent=1` waits for a read
+  // index first (linearizable) and answers 503 UNAVAILABLE if it cannot get one in time.
+  r.get('/estoque/status', async (ctx) => {
     const deps = need();
+    const consistent = ctx.query.consistent === '1' || ctx.query.consistent === 'true';
+    if (consistent) {
+      try {
+        await deps.read(CONSISTENT_READ_MS);
+      } catch (err) {
+        throw new HttpError(503, 'UNAVAILABLE', (err as Error).message);
+      }
+    }
     const s = stockStatus(deps.replica.state);
     const st = deps.raft.status();
-    ctx.body = { total: s.total, remaining: s.remaining, sold: s.sold, leader: deps.raft.leader, term: st.term, commitIndex: st.commit };
+    ctx.body = { total: s.total, remaining: s.remaining, sold: s.sold, leader: deps.raft.leader, term: st.term, commitIndex: st.commit, appliedIndex: deps.replica.state.lastApplied, consistent };
   });
 
   // Tooling and tests: compare replicas, check invariants, read a player's cards.

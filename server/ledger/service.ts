@@ -59,8 +59,18 @@ interface Lane {
 /** HTTP status a forwarded command's per-item error stands for (as a single forward would answer). */
 const ITEM_STATUS: Record<string, number> = { NOT_LEADER: 503, UNAVAILABLE: 503, BAD_REQUEST: 400 };
 
+/** Players whose own records a command writes (read-your-writes is kept for them). */
+export function playersWritten(cmd: LedgerCommand): string[] {
+  const c = cmd as Partial<Record<'playerId' | 'fromPlayerId' | 'toPlayerId' | 'byPlayerId', string>> & { players?: string[] };
+  const out = [c.playerId, c.fromPlayerId, c.toPlayerId, c.byPlayerId, ...(c.players ?? [])];
+  return out.filter((p): p is string => typeof p === 'string');
+}
+
 export class LedgerService {
   private readonly lanes = new Map<string, Lane>();
+  /** Per player, the sequence number of the last write through this node that finished. */
+  private readonly lastWrite = new Map<string, number>();
+  private writeSeq = 0;
   private readonly maxInflight: number;
   private readonly maxBatch: number;
 
@@ -75,8 +85,26 @@ export class LedgerService {
     this.maxBatch = Math.max(1, opts.maxBatch ?? 256);
   }
 
+  /**
+   * A number that grows whenever a write involving `playerId` submitted through this node
+   * finishes (committed, refused or timed out: its outcome may be in the log either way);
+   * 0 if none. A read for the player that follows a change of it must be linearizable.
+   */
+  writeSeqOf(playerId: string): number {
+    return this.lastWrite.get(playerId) ?? 0;
+  }
+
   /** Commits a command through the leader and returns its result; retries across leader changes. */
   async submit(cmd: LedgerCommand, timeoutMs = 8000): Promise<LedgerResult> {
+    try {
+      return await this.commit(cmd, timeoutMs);
+    } finally {
+      const seq = ++this.writeSeq;
+      for (const p of playersWritten(cmd)) this.lastWrite.set(p, seq);
+    }
+  }
+
+  private async commit(cmd: LedgerCommand, timeoutMs: number): Promise<LedgerResult> {
     const deadline = performance.now() + timeoutMs;
     let lastProblem = 'no leader elected';
     while (performance.now() < deadline) {
@@ -95,7 +123,8 @@ export class LedgerService {
         if (leader && address) {
           try {
             const r = await this.forward(address, cmd, Math.min(left, 5000));
-            // Read-your-writes: the player's next read is served by this node's replica.
+            // Usually enough for the player's next read here; when it is not, that read
+            // waits for a read index instead (writeSeqOf).
             await this.raft.waitApplied(r.index, 2000);
             return r.result;
           } catch (err) {

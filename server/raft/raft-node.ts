@@ -57,6 +57,9 @@ export class NotLeaderError extends Error {
 /** The entry was overwritten by another leader's, or its outcome could not be learned in time. */
 export class ProposalLostError extends Error {}
 
+/** A read index could not be had: leadership was lost before a majority confirmed it, or time ran out. */
+export class ReadIndexError extends Error {}
+
 interface Waiter<R> {
   term: number;
   resolve: (r: { index: number; result: R | null }) => void;
@@ -75,6 +78,8 @@ export class RaftNode<R> {
   private readonly waiters = new Map<number, Waiter<R>>();
   private readonly pendingReplies = new Map<number, (m: RaftMessage) => void>();
   private readonly appliedWaiters = new Set<{ index: number; resolve: (ok: boolean) => void; timer: NodeJS.Timeout }>();
+  private readonly readWaiters = new Map<number, { resolve: (index: number) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private readSeq = 0;
   private ridSeq = 0;
   private applied = 0;
   private lastSnapshotIndex = 0;
@@ -178,6 +183,29 @@ export class RaftNode<R> {
     });
   }
 
+  /**
+   * ReadIndex on the leader (see RaftCore.readIndex): resolves with an index such that a
+   * read of the state machine once it has applied that index is linearizable. Rejects with
+   * NotLeaderError on a non-leader, and ReadIndexError when leadership is lost first or
+   * `timeoutMs` passes (never a guess).
+   */
+  readIndex(timeoutMs: number): Promise<number> {
+    this.assertHealthy();
+    const ctx = ++this.readSeq;
+    if (!this.core.readIndex(ctx)) {
+      if (this.core.status().role === 'leader') return Promise.reject(new ReadIndexError('too many reads waiting; retry shortly'));
+      return Promise.reject(new NotLeaderError(this.soft.leader));
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.readWaiters.delete(ctx);
+        reject(new ReadIndexError(`leadership not confirmed by a majority within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.readWaiters.set(ctx, { resolve, reject, timer });
+      this.schedule();
+    });
+  }
+
   /** Proposes a command; resolves once it is committed and applied here, with its result. */
   propose(data: unknown, timeoutMs = 5000): Promise<{ index: number; result: R | null }> {
     this.assertHealthy();
@@ -228,6 +256,11 @@ export class RaftNode<R> {
       w.reject(new ProposalLostError('node stopping'));
     }
     this.waiters.clear();
+    for (const w of this.readWaiters.values()) {
+      clearTimeout(w.timer);
+      w.reject(new ReadIndexError('node stopping'));
+    }
+    this.readWaiters.clear();
     await this.storage.close();
   }
 
@@ -282,6 +315,8 @@ export class RaftNode<R> {
       this.o.log.info({ role: rd.softState.role, leader: rd.softState.leader, was: before.role }, 'raft role');
       this.o.onSoftState?.(rd.softState);
     }
+    // Read states depend on nothing this Ready persists: answer them first.
+    for (const rs of rd.readStates) this.settleRead(rs.ctx, rs.index);
     const hs = rd.hardState;
     const termOrVoteChanges = hs !== null && (hs.term !== this.durableTerm || hs.vote !== this.durableVote);
     // Committed entries this node already holds on disk (written by an earlier Ready, and
@@ -327,6 +362,15 @@ export class RaftNode<R> {
     this.o.metrics.raftAppliedIndex.set(this.applied);
     this.wakeAppliedWaiters();
     await this.maybeCompact();
+  }
+
+  private settleRead(ctx: number, index: number | null): void {
+    const w = this.readWaiters.get(ctx);
+    if (!w) return;
+    this.readWaiters.delete(ctx);
+    clearTimeout(w.timer);
+    if (index === null) w.reject(new ReadIndexError('leadership lost before a majority confirmed the read'));
+    else w.resolve(index);
   }
 
   private wakeAppliedWaiters(): void {

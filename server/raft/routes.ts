@@ -4,7 +4,8 @@ import Router from '@koa/router';
 import { parseBody, HttpError } from '../http/errors.ts';
 import { AppendBody, InstallSnapshotBody, VoteBody } from '../../protocol/rest.ts';
 import type { PeerState } from '../http/app.ts';
-import type { RaftNode } from './raft-node.ts';
+import { NotLeaderError, ReadIndexError, type RaftNode } from './raft-node.ts';
+import { z } from 'zod';
 import type { Entry, RaftMessage } from './core/types.ts';
 
 /** `validSnapshot` checks snapshot data before the core may accept it (a bad one is a 400). */
@@ -73,5 +74,24 @@ export function raftRouter(
     ctx.body = { term: m.term, matchIndex: m.matchIndex };
   });
 
+  // ReadIndex for a follower (thesis §6.4): only the leader answers, with an index its
+  // majority confirmed it still leads at; the follower waits until it has applied it.
+  r.post('/raft/read_index', async (ctx) => {
+    const b = parseBody(ReadIndexBody, ctx.request.body ?? {});
+    const from = ctx.state.peer;
+    if (!from || !isMember(from)) throw new HttpError(403, 'NOT_A_MEMBER', `${from ?? 'the caller'} is not a member of this cluster`);
+    try {
+      ctx.body = { index: await node().readIndex(Math.min(b.timeoutMs ?? READ_INDEX_DEFAULT_MS, READ_INDEX_MAX_MS)) };
+    } catch (err) {
+      if (err instanceof NotLeaderError) throw new HttpError(503, 'NOT_LEADER', err.message);
+      if (err instanceof ReadIndexError) throw new HttpError(503, 'UNAVAILABLE', err.message);
+      throw err;
+    }
+  });
+
   return r;
 }
+
+const READ_INDEX_DEFAULT_MS = 1000;
+const READ_INDEX_MAX_MS = 5000;
+const ReadIndexBody = z.object({ timeoutMs: z.number().int().positive().optional() });

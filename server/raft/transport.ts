@@ -48,7 +48,10 @@ export async function sendRequest(
       }
       case 'append': {
         const r = await client.post<AppendReply>(address, RAFT_PATHS.append, body, { timeoutMs });
-        return { ...base, type: 'appendResp', term: r.term, success: r.success, matchIndex: r.matchIndex, conflictIndex: r.conflictIndex };
+        // The answer to this very request: it echoes the request's ReadIndex round.
+        const resp: RaftMessage = { ...base, type: 'appendResp', term: r.term, success: r.success, matchIndex: r.matchIndex, conflictIndex: r.conflictIndex };
+        if (m.readCtx !== undefined) resp.readCtx = m.readCtx;
+        return resp;
       }
       case 'snapshot': {
         const r = await client.post<SnapshotReply>(address, RAFT_PATHS.snapshot, body, { timeoutMs: Math.max(timeoutMs, 10_000) });

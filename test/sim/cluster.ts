@@ -27,6 +27,7 @@ type SimEvent = Timed &
     | { kind: 'partition' }
     | { kind: 'crash' }
     | { kind: 'churn' }
+    | { kind: 'read' }
   );
 
 export interface SimOptions {
@@ -40,6 +41,13 @@ export interface SimOptions {
   verbose?: boolean;
   /** Run a deliberately broken driver (the simulator must then fail). */
   driverBug?: DriverBug;
+  /**
+   * Also issue ReadIndex reads (every ~`readEvery` ms, default 10) at nodes that believe
+   * they lead, and check each answered index covers every op acknowledged before the read
+   * began. Off by default: the reads' heartbeat rounds change every seed's trace.
+   */
+  reads?: boolean;
+  readEvery?: number;
 }
 
 export interface SimResult {
@@ -71,9 +79,18 @@ export class Simulation {
   private events = 0;
   private barrier: ClientOp | null = null;
   private readonly genesis: string[];
+  /** ReadIndex reads in flight: ctx → the highest acknowledged op index when asked. */
+  private readonly reads = new Map<number, { node: string; ackedMax: number }>();
+  private readSeq = 0;
+  private resolved = 0;
+  private resolvedMax = 0;
+  private readonly readStats = { readsAsked: 0, readsServed: 0, readsFailed: 0 };
+  private readonly readRng: Rng;
 
   constructor(private readonly opts: SimOptions) {
     this.rng = new Rng(opts.seed);
+    // Its own stream, so reads do not shift the draws of the rest of the run.
+    this.readRng = new Rng((opts.seed ^ 0x5bd1e995) >>> 0);
     this.sc = { ...scenarioFor(opts.seed), ...opts.scenario };
     this.app = opts.app ?? counterApp;
     this.net = new Network(this.rng, this.sc.net, (at, msg) => this.q.push({ time: at, kind: 'deliver', msg }));
@@ -96,6 +113,7 @@ export class Simulation {
       },
       compactEvery: this.sc.compactEvery,
       driverBug: opts.driverBug ?? 'none',
+      onRead: (node, rs) => this.onRead(node, rs.ctx, rs.index),
     };
     const ids = Array.from({ length: this.sc.nodes }, () => this.freshId());
     this.genesis = ids;
@@ -176,6 +194,7 @@ export class Simulation {
     if (sc.partitionEvery > 0) this.q.push({ time: this.exp(sc.partitionEvery), kind: 'partition' });
     if (sc.crashEvery > 0) this.q.push({ time: this.exp(sc.crashEvery), kind: 'crash' });
     if (sc.churn) this.q.push({ time: this.exp(1500), kind: 'churn' });
+    if (this.opts.reads) this.q.push({ time: this.now + this.readRng.next() * 2 * (this.opts.readEvery ?? 10), kind: 'read' });
   }
 
   /** A random delay with the given mean (uniform on [0, 2*mean]: cheap and bounded). */
@@ -246,7 +265,55 @@ export class Simulation {
         this.churn();
         this.q.push({ time: this.exp(1500), kind: 'churn' });
         return;
+      case 'read':
+        if (!this.faults) return;
+        this.readOp();
+        this.q.push({ time: this.now + this.readRng.next() * 2 * (this.opts.readEvery ?? 10), kind: 'read' });
+        return;
     }
+  }
+
+  // ---- ReadIndex -------------------------------------------------------------------------
+
+  /** A read at a node that believes it leads (stale leaders included: they must not serve). */
+  private readOp(): void {
+    const leaders = [...this.nodes.values()].filter((n) => n.core?.status().role === 'leader');
+    if (leaders.length === 0) return;
+    const n = this.readRng.pick(leaders);
+    const ackedMax = this.ackedMax();
+    const ctx = ++this.readSeq;
+    if (!n.core!.readIndex(ctx)) return;
+    this.readStats.readsAsked++;
+    this.reads.set(ctx, { node: n.id, ackedMax });
+    this.trace(`read ${n.id} r${ctx} acked≤${ackedMax}`);
+    n.pump();
+  }
+
+  /** Highest index of an acknowledged op; the resolved prefix of the history is folded once. */
+  private ackedMax(): number {
+    const h = this.history;
+    while (this.resolved < h.length && h[this.resolved].outcome !== 'pending') {
+      const o = h[this.resolved++];
+      if (o.outcome === 'ok' && o.index! > this.resolvedMax) this.resolvedMax = o.index!;
+    }
+    let max = this.resolvedMax;
+    for (let i = this.resolved; i < h.length; i++) if (h[i].outcome === 'ok' && h[i].index! > max) max = h[i].index!;
+    return max;
+  }
+
+  private onRead(node: string, ctx: number, index: number | null): void {
+    const r = this.reads.get(ctx);
+    if (!r) return;
+    this.reads.delete(ctx);
+    this.trace(`read-answer ${node} r${ctx} ${index === null ? 'failed' : `@${index}`}`);
+    if (index === null) {
+      this.readStats.readsFailed++;
+      return;
+    }
+    if (index < r.ackedMax) {
+      throw new Error(`linearizability: read r${ctx} on ${node} got read index ${index}, but an op at index ${r.ackedMax} was acknowledged before it began`);
+    }
+    this.readStats.readsServed++;
   }
 
   // ---- workload and faults ---------------------------------------------------------------
@@ -420,6 +487,7 @@ export class Simulation {
       opsOk: ops.ok,
       opsFail: ops.fail,
       opsInfo: ops.info,
+      ...(this.opts.reads ? this.readStats : {}),
     };
   }
 }

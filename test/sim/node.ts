@@ -1,7 +1,7 @@
 // One simulated peer: a RaftCore, its disk, its application state, and the driver loop
 // that honours the Ready contract in order: persist → sync → send → apply → advance.
 // A crash throws away everything but the disk (minus what the disk itself loses).
-import { RaftCore, type ClusterConfig, type Entry, type RaftMessage, type Ready } from '../../server/raft/core/index.ts';
+import { RaftCore, type ClusterConfig, type Entry, type RaftMessage, type Ready, type ReadState } from '../../server/raft/core/index.ts';
 import type { ApplyCtx, ClientOp, SimApp } from './app.ts';
 import type { Checker } from './checker.ts';
 import { SimDisk } from './disk.ts';
@@ -23,6 +23,8 @@ export interface NodeEnv {
   compactEvery: number;
   /** Deliberately break the driver contract (to prove the checker catches it). */
   driverBug: DriverBug;
+  /** Told every ReadIndex answer (they need nothing persisted first). */
+  onRead?(node: string, rs: ReadState): void;
 }
 
 export type DriverBug = 'none' | 'skip-fsync' | 'send-before-persist';
@@ -134,6 +136,7 @@ export class SimNode {
       if (!core || this.inflight) return;
       const rd = core.ready();
       if (!rd) return;
+      for (const rs of rd.readStates) this.env.onRead?.(this.id, rs);
       if (this.env.driverBug === 'send-before-persist') {
         for (const m of rd.messages) this.env.send(m);
         rd.messages = [];
@@ -160,10 +163,27 @@ export class SimNode {
     this.pump();
   }
 
+  /**
+   * Ops proposed in a term this node no longer leads have an unknown outcome (`info`): a
+   * later leader may commit them or truncate them, and a truncated index may never be
+   * reached again, so waiting for their apply could wait forever. The client re-proposes
+   * or counts them as unknown, as a real client after a leader change would.
+   */
+  private forgetLostOps(leading: boolean): void {
+    for (const [index, op] of this.ops) {
+      if (op.term! < this.term || (!leading && op.term! <= this.term)) {
+        op.outcome = 'info';
+        this.ops.delete(index);
+      }
+    }
+  }
+
   /** Duty 1: write snapshot, entries, hard state (in that order) to the volatile buffer. */
   private persist(core: RaftCore, rd: Ready): void {
     const { checker } = this.env;
     if (rd.hardState) this.term = rd.hardState.term;
+    const leading = rd.softState.role === 'leader';
+    if (this.ops.size > 0 && (!leading || this.term !== this.ledTerm)) this.forgetLostOps(leading);
     if (rd.softState.role === 'leader') {
       if (this.ledTerm !== this.term) {
         this.ledTerm = this.term;

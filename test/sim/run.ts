@@ -1,6 +1,7 @@
 // Run simulator seeds from the command line:
 //   npx tsx test/sim/run.ts --seed 42 [--steps 1500] [--app counter|ledger] [--verbose]
 //   npx tsx test/sim/run.ts --seed 1 --count 500        (a range of seeds; prints failures)
+//   … --reads                                            (also check ReadIndex reads)
 // Prints one line per seed: seed, verdict, trace hash, scenario. Exit code 1 on any failure.
 import { performance } from 'node:perf_hooks';
 import { counterApp, type SimApp } from './app.ts';
@@ -24,10 +25,11 @@ async function main(): Promise<void> {
   const steps = arg('steps') !== undefined ? Number(arg('steps')) : undefined;
   const app = await pickApp(arg('app') ?? 'ledger');
   const verbose = flag('verbose');
+  const reads = flag('reads');
   let failed = 0;
   const t0 = performance.now();
   for (let s = seed; s < seed + count; s++) {
-    const r = runSim({ seed: s, steps, app, verbose });
+    const r = runSim({ seed: s, steps, app, verbose, reads });
     if (!r.ok) failed++;
     if (count === 1 || !r.ok) {
       console.log(`seed=${r.seed} verdict=${r.ok ? 'PASS' : 'FAIL'} hash=${r.hash}`);

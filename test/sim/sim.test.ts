@@ -10,6 +10,7 @@ import { runSim, type SimResult } from './cluster.ts';
 import { ledgerApp } from './ledger-app.ts';
 
 const BUDGET_MS = Number(process.env.SIM_BUDGET_MS ?? 40_000);
+const READS_BUDGET_MS = Number(process.env.SIM_READS_BUDGET_MS ?? 10_000);
 
 interface Regression {
   seed: number;
@@ -66,4 +67,22 @@ describe('raft simulator', () => {
     console.log(`simulator: ${runs} seeds in ${secs.toFixed(1)} s (${(runs / secs).toFixed(2)} seeds/s), ${failures.length} failed`);
     expect(failures, `failing seeds:\n  ${failures.join('\n  ')}`).toEqual([]);
   }, BUDGET_MS + 60_000);
+
+  it(`ReadIndex reads are linearizable under faults (seeds for ${READS_BUDGET_MS / 1000} s)`, () => {
+    // Reads go to any node that believes it leads, deposed ones included; every index
+    // served must cover every op acknowledged before the read began.
+    const t0 = performance.now();
+    const failures: string[] = [];
+    let runs = 0;
+    let served = 0;
+    for (let seed = 1; performance.now() - t0 < READS_BUDGET_MS; seed++) {
+      const r = runSim({ seed, app: appFor(seed), reads: true });
+      runs++;
+      served += r.stats.readsServed ?? 0;
+      if (!r.ok) failures.push(`${replay(r, appFor(seed))} --reads`);
+    }
+    console.log(`simulator with reads: ${runs} seeds, ${served} reads served, ${failures.length} failed`);
+    expect(served).toBeGreaterThan(0);
+    expect(failures, `failing seeds:\n  ${failures.join('\n  ')}`).toEqual([]);
+  }, READS_BUDGET_MS + 60_000);
 });

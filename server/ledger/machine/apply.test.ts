@@ -122,6 +122,34 @@ describe('BUY_PACK', () => {
     expect(getPlayer(h.state, 'q')?.cardCount).toBe(0);
   });
 
+  it('refuses a requestId retried for another match, or with / without a match, and changes nothing', () => {
+    const h = new Harness();
+    h.register('p');
+    h.register('q');
+    const outside = h.buy('p', 'x1'); // outside any match
+    h.createMatch('m1', 'p', 'q');
+    let before = body(h);
+    // The reuse trick: the same requestId inside a match awaiting purchase.
+    expectCode(h.apply({ type: 'BUY_PACK', requestId: 'x1', playerId: 'p', matchId: 'm1' }), 'DUPLICATE_REQUEST');
+    expect(body(h)).toEqual(before);
+    expect(getMatch(h.state, 'm1')?.hands.p).toBeNull();
+    expect(h.state.locked.size).toBe(0);
+    // A purchase for m1, then retried without a match / for another match.
+    const inMatch = h.buy('q', 'y1', 'm1');
+    h.register('r');
+    h.register('s');
+    h.createMatch('m2', 'r', 's');
+    before = body(h);
+    expectCode(h.apply({ type: 'BUY_PACK', requestId: 'y1', playerId: 'q' }), 'DUPLICATE_REQUEST');
+    expectCode(h.apply({ type: 'BUY_PACK', requestId: 'y1', playerId: 'q', matchId: 'm2' }), 'DUPLICATE_REQUEST');
+    expect(body(h)).toEqual(before);
+    // The genuine retries still get their packs.
+    expect(h.apply({ type: 'BUY_PACK', requestId: 'x1', playerId: 'p' })).toEqual(outside);
+    expect(h.apply({ type: 'BUY_PACK', requestId: 'y1', playerId: 'q', matchId: 'm1' })).toEqual(inMatch);
+    expect(body(h)).toEqual(before);
+    expect(checkInvariants(h.state)).toEqual([]);
+  });
+
   it('refuses unknown players', () => {
     const h = new Harness();
     expectCode(h.apply({ type: 'BUY_PACK', requestId: 'r1', playerId: 'ghost' }), 'UNKNOWN_PLAYER');

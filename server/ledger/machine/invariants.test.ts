@@ -60,6 +60,50 @@ describe('checkInvariants', () => {
     expect(out).toMatch(/points at null/);
   });
 
+  it('catches a card of an unfinished match hand that is not locked (MATCH_HAND and BUY_PACK hands alike)', () => {
+    const h = busy();
+    h.buy('b', 'rb', 'm1'); // b's hand is its pack
+    expect(checkInvariants(h.state)).toEqual([]);
+    for (const seat of [0, 1]) {
+      const g = busy();
+      g.buy('b', 'rb', 'm1');
+      const c = g.state.matches.get('m1')!.hands[seat]![2];
+      g.state.locked.delete(c);
+      expect(checkInvariants(g.state).join('\n')).toMatch(new RegExp(`card ${c} of .*'s hand in m1 is not locked to it`));
+    }
+  });
+
+  it('catches a pack bought for an unfinished match that the ledger does not record as the hand', () => {
+    // The requestId reuse trick, as a state: the purchase says "for m1", the match has no
+    // hand, nothing is locked, so every other check is satisfied.
+    const h = busy();
+    const p = h.state.purchases.get('r2')!;
+    p.matchId = 'm1';
+    const out = checkInvariants(h.state);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(/purchase r2 is b's hand in unfinished match m1, but the ledger records no hand/);
+    // A hand that is some other pack.
+    const g = busy();
+    g.buy('b', 'rb', 'm1');
+    g.state.purchases.get('rb')!.cards = [...g.state.purchases.get('r2')!.cards];
+    expect(checkInvariants(g.state).join('\n')).toMatch(/purchase rb is b's hand in unfinished match m1, but the ledger records cards/);
+  });
+
+  it('catches a pack bought for a match that is unknown or the buyer does not play in, and accepts finished ones', () => {
+    const h = busy();
+    h.state.purchases.get('r1')!.matchId = 'ghost';
+    expect(checkInvariants(h.state).join('\n')).toMatch(/purchase r1 is for match ghost, which does not exist/);
+    const g = busy();
+    g.register('c');
+    g.buy('c', 'rc');
+    g.state.purchases.get('rc')!.matchId = 'm1';
+    expect(checkInvariants(g.state).join('\n')).toMatch(/purchase rc is for match m1, which c does not play in/);
+    const f = busy();
+    f.buy('b', 'rb', 'm1');
+    f.apply({ type: 'MATCH_FINISHED', matchId: 'm1', winnerId: 'a', reason: 'FIM', scores: { a: 3, b: 2 } });
+    expect(checkInvariants(f.state)).toEqual([]);
+  });
+
   it('catches offers that disagree with trades or the pending index', () => {
     const withOffers = () => {
       const h = new Harness();

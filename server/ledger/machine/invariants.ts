@@ -82,7 +82,10 @@ function checkPurchases(state: LedgerState, report: Report): void {
   if (fromPurchase.size !== state.sold) report(`purchases account for ${fromPurchase.size} cards but ${state.sold} were sold`);
 }
 
-/** Active matches and players agree; locks are exactly the active hands, owned by their player. */
+/**
+ * Active matches and players agree; every card of a hand in an unfinished match is locked
+ * to it and owned by its player, and the locks are exactly those cards.
+ */
 function checkMatches(state: LedgerState, report: Report): void {
   let locks = 0;
   let wins = 0;
@@ -110,6 +113,7 @@ function checkMatches(state: LedgerState, report: Report): void {
     });
   }
   if (locks !== state.locked.size) report(`${state.locked.size} cards are locked but active hands hold ${locks}`);
+  checkMatchPurchases(state, report);
   let pw = 0;
   let pl = 0;
   let pd = 0;
@@ -126,6 +130,28 @@ function checkMatches(state: LedgerState, report: Report): void {
   }
   if (pw !== wins || pl !== wins || pd !== draws) {
     report(`player stats (W${pw}/L${pl}/D${pd}) disagree with finished matches (W${wins}/L${wins}/D${draws})`);
+  }
+}
+
+/**
+ * A pack bought for a match is that match's hand: the purchase names a match the buyer
+ * plays in, and while the match is unfinished the ledger records exactly those cards as
+ * the buyer's hand (so they are locked, by the check above). A pack that became a hand
+ * any other way (a retried requestId of an ordinary purchase) would show up here.
+ */
+function checkMatchPurchases(state: LedgerState, report: Report): void {
+  for (const p of state.purchases.values()) {
+    if (p.matchId === null) continue;
+    const m = state.matches.get(p.matchId);
+    const seat = m ? m.players.indexOf(p.playerId) : -1;
+    if (!m || seat < 0) {
+      report(`purchase ${p.requestId} is for match ${p.matchId}, which ${m ? `${p.playerId} does not play in` : 'does not exist'}`);
+      continue;
+    }
+    if (m.status !== 'active') continue;
+    const hand = m.hands[seat];
+    const same = hand !== null && hand.length === p.cards.length && p.cards.every((c) => hand.includes(c));
+    if (!same) report(`purchase ${p.requestId} is ${p.playerId}'s hand in unfinished match ${m.matchId}, but the ledger records ${hand ? `cards ${hand.join(',')}` : 'no hand'}`);
   }
 }
 

@@ -12,6 +12,12 @@ export function buyPack(state: LedgerState, cmd: CommandOf<'BUY_PACK'>, ctx: App
   if (done) {
     // A retry (client, node or new leader): the first result again, nothing sold (thesis §6.3).
     if (done.playerId !== cmd.playerId) return fail('DUPLICATE_REQUEST', `requestId ${cmd.requestId} belongs to another player`);
+    // A retry is the same purchase: a pack bought for no match (or another one) must not
+    // be handed back as this match's hand, which the ledger would never have recorded.
+    if (done.matchId !== (cmd.matchId ?? null)) {
+      const was = done.matchId === null ? 'outside any match' : `for match ${done.matchId}`;
+      return fail('DUPLICATE_REQUEST', `requestId ${cmd.requestId} was already used for a purchase ${was}`);
+    }
     return { ok: true, cards: done.cards.map((i) => cardAt(state.catalog, i)), remaining: done.remaining };
   }
   const player = state.players.get(cmd.playerId);

@@ -7,6 +7,7 @@ import { canVote, inLease, randomizedTimeout } from './election.ts';
 import { RaftLog } from './log.ts';
 import { Progress, type ProgressState } from './progress.ts';
 import { committedIndex, hasQuorum, voteResult } from './quorum.ts';
+import { MAX_PENDING_READS, ReadIndexTracker } from './read-index.ts';
 import type {
   AppendRequest,
   AppendResponse,
@@ -15,6 +16,7 @@ import type {
   HardState,
   NodeId,
   RaftMessage,
+  ReadState,
   Ready,
   Role,
   Snapshot,
@@ -124,6 +126,9 @@ export class RaftCore {
 
   /** Messages produced since the last ready(). */
   private msgs: RaftMessage[] = [];
+  /** ReadIndex answers produced since the last ready(). */
+  private readStates: ReadState[] = [];
+  private readonly reads = new ReadIndexTracker();
   private prevHard: HardState;
   private prevSoft: SoftState;
   private outstanding: Ready | null = null;
@@ -235,6 +240,23 @@ export class RaftCore {
     return this.appendLocal('config', data, next);
   }
 
+  /**
+   * ReadIndex (thesis §6.4): ask for an index such that, once the state machine has applied
+   * it, reading the state is linearizable. Only a leader answers, and only after it has
+   * committed an entry of its own term (before that its commit index may lag the previous
+   * leader's) and a majority has answered a heartbeat round sent after the request (so no
+   * newer leader existed when it asked). Reads waiting at the same time share one round.
+   * The answer comes in a later Ready's `readStates` under `ctx` (a number the driver
+   * chooses); `index: null` there if leadership was lost first. False now when this node
+   * is not the leader or holds too many reads already (status().role tells which).
+   */
+  readIndex(ctx: number): boolean {
+    if (this.state !== 'leader' || this.reads.pending >= MAX_PENDING_READS) return false;
+    if (this.log.term(this.log.committed) !== this.term) this.reads.waitForCommit(ctx);
+    else this.queueRead(ctx);
+    return true;
+  }
+
   /** Start an election now, as an election timeout would (through PreVote when enabled). */
   campaign(): void {
     if (this.state === 'leader' || !this.promotable()) return;
@@ -257,7 +279,7 @@ export class RaftCore {
     const entries = this.log.unstableEntries();
     const snapshot = this.log.pendingSnapshot;
     const committed = this.log.nextCommitted(this.maxCommitted);
-    if (!hsChanged && !softChanged && entries.length === 0 && !snapshot && committed.length === 0 && this.msgs.length === 0) {
+    if (!hsChanged && !softChanged && entries.length === 0 && !snapshot && committed.length === 0 && this.msgs.length === 0 && this.readStates.length === 0) {
       return null;
     }
     const rd: Ready = {
@@ -269,8 +291,11 @@ export class RaftCore {
       messages: this.msgs,
       // Commit alone needs no fsync: it is recomputed after a crash.
       mustSync: entries.length > 0 || snapshot !== null || hs.term !== prev.term || hs.vote !== prev.vote,
+      readStates: this.readStates,
     };
     this.msgs = [];
+    this.readStates = [];
+    this.reads.handedOut();
     this.prevHard = hs;
     this.prevSoft = soft;
     this.outstanding = rd;
@@ -390,6 +415,8 @@ export class RaftCore {
   }
 
   private becomeFollower(term: number, leader: NodeId | null): void {
+    // Reads a leader had not confirmed fail: a newer leader may be committing already.
+    for (const ctx of this.reads.abortAll()) this.readStates.push({ ctx, index: null });
     if (term > this.term) this.setTerm(term);
     this.state = 'follower';
     this.leader = leader;
@@ -404,6 +431,7 @@ export class RaftCore {
     this.votes.clear();
     this.resetTimers();
     this.prs.clear();
+    this.reads.reset();
     const cfg = this.cfg.current();
     for (const id of [...cfg.voters, ...cfg.learners]) this.prs.set(id, new Progress(this.log.lastIndex() + 1));
     const self = this.ensureSelfProgress();
@@ -522,6 +550,7 @@ export class RaftCore {
   private respondAppend(m: AppendRequest, success: boolean, matchIndex: number, conflictIndex?: number): void {
     const r: AppendResponse = { type: 'appendResp', from: this.id, to: m.from, term: this.term, success, matchIndex };
     if (conflictIndex !== undefined) r.conflictIndex = conflictIndex;
+    if (m.readCtx !== undefined) r.readCtx = m.readCtx;
     if (m.rid !== undefined) r.rid = m.rid;
     this.msgs.push(r);
   }
@@ -638,6 +667,8 @@ export class RaftCore {
     const pr = this.prs.get(m.from);
     if (!pr) return;
     pr.recentActive = true;
+    // Any answer in our term, even a rejection, says the peer took us for its leader.
+    if (m.readCtx !== undefined) this.readAcked(m.from, m.readCtx);
     if (!m.success) {
       // On failure matchIndex is the rejected prevLogIndex: it tells stale answers apart.
       pr.maybeDecrTo(m.matchIndex, m.conflictIndex ?? m.matchIndex);
@@ -711,6 +742,8 @@ export class RaftCore {
     const idx = committedIndex(voters, (id) => (id === this.id ? this.log.stable : (this.prs.get(id)?.match ?? 0)));
     if (idx <= this.log.committed || this.log.term(idx) !== this.term) return false;
     this.log.commitTo(idx);
+    // The term's first commit: reads that waited for it get the commit index now.
+    for (const ctx of this.reads.takeWaitingCommit()) this.queueRead(ctx);
     const cfg = this.cfg.current();
     if (!isVoter(cfg, this.id) && this.log.committed >= this.cfg.lastChangeIndex()) {
       // Thesis §4.2.2: a leader removed from the configuration steps down once the
@@ -812,7 +845,38 @@ export class RaftCore {
       entries,
       leaderCommit: this.log.committed,
     };
+    if (this.reads.inFlight()) m.readCtx = this.reads.round;
     this.msgs.push(m);
+  }
+
+  // ---- leader: ReadIndex ---------------------------------------------------------------
+
+  /** A read gets the current commit index (of this term) and waits for a heartbeat round. */
+  private queueRead(ctx: number): void {
+    if (this.selfIsQuorum()) {
+      this.readStates.push({ ctx, index: this.log.committed });
+      return;
+    }
+    if (this.reads.enqueue(ctx, this.log.committed)) this.broadcastReadRound();
+  }
+
+  private selfIsQuorum(): boolean {
+    return hasQuorum(this.cfg.current().voters, (id) => id === this.id);
+  }
+
+  /** A heartbeat to every peer, carrying the new round's number (pushAppend adds it). */
+  private broadcastReadRound(): void {
+    for (const [id, pr] of this.prs) if (id !== this.id) this.sendHeartbeat(id, pr);
+  }
+
+  private readAcked(from: NodeId, round: number): void {
+    this.reads.ack(from, round);
+    if (!this.reads.inFlight()) return;
+    const r = this.reads.round;
+    if (!hasQuorum(this.cfg.current().voters, (id) => id === this.id || this.reads.acked(id) >= r)) return;
+    const { served, again } = this.reads.confirm();
+    for (const s of served) this.readStates.push(s);
+    if (again) this.broadcastReadRound();
   }
 
   private sendSnapshot(to: NodeId, pr: Progress): boolean {

@@ -71,6 +71,11 @@ export interface AppendRequest extends Base {
   prevLogTerm: number;
   entries: Entry[];
   leaderCommit: number;
+  /**
+   * ReadIndex round this append was sent in (set while a round is in flight). Not on the
+   * wire: an HTTP transport copies it from the request onto the answer it got back.
+   */
+  readCtx?: number;
 }
 export interface AppendResponse extends Base {
   type: 'appendResp';
@@ -84,6 +89,8 @@ export interface AppendResponse extends Base {
   matchIndex: number;
   /** On failure: first index the leader should retry from (absent when the term was stale). */
   conflictIndex?: number;
+  /** The request's readCtx, echoed: this peer still took the sender for its leader then. */
+  readCtx?: number;
 }
 export interface SnapshotRequest extends Base {
   type: 'snapshot';
@@ -112,6 +119,16 @@ export interface SoftState {
 }
 
 /**
+ * The answer to a `readIndex(ctx)` request: once this node has applied `index`, a read of
+ * its state machine is linearizable. `index: null` means the read failed (leadership was
+ * lost before a majority confirmed it); the caller retries elsewhere or reports an error.
+ */
+export interface ReadState {
+  ctx: number;
+  index: number | null;
+}
+
+/**
  * One batch of work for the driver. Order of duties (see docs/architecture/raft.md):
  * 1. persist `snapshot` (if any), then `entries` (truncating any conflicting suffix first:
  *    the first entry's index says where), then `hardState`; fsync if `mustSync`;
@@ -129,4 +146,6 @@ export interface Ready {
   committed: Entry[];
   messages: RaftMessage[];
   mustSync: boolean;
+  /** Answers to readIndex() calls; they depend on nothing being persisted. */
+  readStates: ReadState[];
 }
