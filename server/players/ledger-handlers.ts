@@ -74,7 +74,8 @@ export function ledgerRoutes(router: CommandRouter, deps: LedgerHandlerDeps): Le
   };
 
   router.on('COMPRAR', async (playerId, cmd) => {
-    const inMatch = await deps.matchPurchase?.(playerId, cmd.requestId);
+    // One ledger requestId per purchase of a player, in a match or not: a reuse is refused.
+    const inMatch = await deps.matchPurchase?.(playerId, purchaseId(playerId, cmd.requestId));
     if (inMatch) {
       const remaining = inMatch.remaining ?? remainingCards(deps.replica()!.state);
       return { type: 'PACOTE_RESULTADO', requestId: cmd.requestId, cards: inMatch.cards, remaining };

@@ -81,7 +81,7 @@ export class MatchChecker {
           if (e.eventSeq !== i + 1) throw new MatchViolation('no gaps', `${h.id} holds event ${e.eventSeq} of ${id} at position ${i + 1}`);
         });
         if (m.head.epoch > this.stats.maxEpoch) this.stats.maxEpoch = m.head.epoch;
-        if (h.core.role(m) !== 'host') continue;
+        if (!h.core.acting(m)) continue;
         const other = hosts.get(m.head.epoch);
         if (other && other !== h.id) throw new MatchViolation('one host per epoch', `${other} and ${h.id} both host ${id} at epoch ${m.head.epoch} (t=${now})`);
         hosts.set(m.head.epoch, h.id);

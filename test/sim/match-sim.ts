@@ -215,6 +215,9 @@ export class MatchSimulation {
     const core = p.core;
     if (!core) return;
     const r = core.ready();
+    for (const a of r.appends) this.trace(`${p.id} ${a.rewrite ? 'rewrite' : 'append'} ${a.matchId} ${a.events.map((e) => `${e.eventSeq}${e.type[0]}e${e.epoch}`).join(',')}`);
+    for (const a of r.answers) this.trace(`${p.id} answer ${a.token} ${a.ok ? `ok ${a.matchId}#${a.eventSeq}` : a.code}`);
+    for (const x of r.proposals) this.trace(`${p.id} propose ${x.type} ${x.matchId} ${x.type === 'MATCH_FAILOVER' ? `e${x.expectedEpoch}→${x.host}/${x.shadow}` : ''}`);
     this.checker.afterReady(p.id, core, r, this.now);
     if (r.appends.length > 0) {
       const first = p.unsynced.length === 0;

@@ -16,7 +16,7 @@ import type { SignedEvent } from '../signing.ts';
 export type Awaiting =
   | { kind: 'replicate' | 'start'; matchId: string; upTo: number; epoch: number }
   | { kind: 'forward'; token: number }
-  | { kind: 'attach' | 'log'; matchId: string }
+  | { kind: 'attach' | 'log'; matchId: string; to: string }
   | { kind: 'none' };
 
 export class MatchCore {
@@ -48,6 +48,11 @@ export class MatchCore {
 
   role(m: MatchReplica): Role {
     return roleOf(m, this.self);
+  }
+
+  /** Hosting and in step with its shadow (or without one): what it shows is the match. */
+  acting(m: MatchReplica): boolean {
+    return this.role(m) === 'host' && (m.shadowSynced || !current(m)?.shadow);
   }
 
   send(to: string, request: PeerRequest, awaiting: Awaiting): number {
@@ -108,6 +113,8 @@ export class MatchCore {
         if (m.seq > 0 || input.events.length === 0) return;
         if (!m.replace(input.events).ok) return;
         m.durableSeq = m.seq; // it was read from disk
+        m.mayLackShadowEvents = true;
+        m.loadedAt = this.now;
         if (this.role(m) !== 'host') m.show(m.seq);
         return;
       }
@@ -225,8 +232,8 @@ export class MatchCore {
     if (a.kind === 'none') return;
     const m = this.matches.get(a.matchId);
     if (!m) return;
-    if (a.kind === 'replicate' || a.kind === 'start') return onHostReply(this, m, id, a, reply);
-    onFollowerReply(this, m, a.kind, reply);
+    if (a.kind === 'attach' || a.kind === 'log') return onFollowerReply(this, m, a.kind, reply, a.to);
+    onHostReply(this, m, id, a as Extract<Awaiting, { upTo: number }>, reply);
   }
 
   private tick(): void {

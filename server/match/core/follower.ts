@@ -11,6 +11,20 @@ import { fetchLogs, proposeFailover } from './host.ts';
 import type { PeerReply, PeerRequest } from './types.ts';
 import type { SignedEvent } from '../signing.ts';
 
+/**
+ * Whether this node's log holds every event shown so far, as the shadow of epoch `epoch`:
+ * nothing is shown in an epoch without its shadow storing it first, so a log of this epoch
+ * holds all of it; without one, nothing was shown in this epoch, and a log of the epoch
+ * before held by its host or shadow holds everything shown until then. (Epoch 1 has
+ * nothing before it.)
+ */
+export function holdsEverythingShown(core: MatchCore, m: MatchReplica, epoch: number): boolean {
+  if (m.head.epoch === epoch || epoch === 1) return true;
+  if (m.seq === 0 || m.head.epoch !== epoch - 1) return false;
+  const keeper = m.fetchedFrom ?? core.self;
+  return m.head.host === keeper || m.head.shadow === keeper;
+}
+
 /** A watcher asks the host for what it missed this often: a lost push, or a new host. */
 const ATTACH_EVERY_MS = 2000;
 
@@ -139,20 +153,22 @@ export function followerTick(core: MatchCore, m: MatchReplica): void {
   if (!cur || m.finished || m.record?.status === 'finished') return;
   const role = core.role(m);
   if (role === 'shadow' && !core.alive.has(cur.host) && m.record?.status === 'active') {
-    // The host is gone. Holding this epoch's log, this node holds every event ever shown in
-    // it (each passed through here first); without it, nothing was shown in this epoch, and
-    // it first fetches the best copy of the earlier ones the live peers hold.
-    if ((m.seq === 0 || m.head.epoch < cur.epoch) && fetchLogs(core, m)) return;
+    // The host is gone. Promote only holding a log with every event ever shown; else fetch
+    // the live peers' copies, and wait while none of them is such a log.
+    if (!holdsEverythingShown(core, m, cur.epoch)) {
+      fetchLogs(core, m);
+      return;
+    }
     return proposeFailover(core, m, [cur.host]);
   }
   if (role === 'watcher' && core.here(m).length > 0 && core.now >= m.attachAgainAt && cur.host !== core.self) {
     m.attachAgainAt = core.now + ATTACH_EVERY_MS;
     const anyPlayer = m.playerIds()[0];
-    if (anyPlayer) core.send(cur.host, { type: 'command', matchId: m.matchId, epoch: cur.epoch, playerId: anyPlayer, requestId: `attach:${core.now}`, move: { type: 'ATTACH', fromSeq: m.resync ? 1 : m.seq + 1 } }, { kind: 'attach', matchId: m.matchId });
+    if (anyPlayer) core.send(cur.host, { type: 'command', matchId: m.matchId, epoch: cur.epoch, playerId: anyPlayer, requestId: `attach:${core.now}`, move: { type: 'ATTACH', fromSeq: m.resync ? 1 : m.seq + 1 } }, { kind: 'attach', matchId: m.matchId, to: cur.host });
   }
 }
 
-export function onFollowerReply(core: MatchCore, m: MatchReplica, kind: 'attach' | 'log', reply: PeerReply): void {
+export function onFollowerReply(core: MatchCore, m: MatchReplica, kind: 'attach' | 'log', reply: PeerReply, from: string): void {
   if (kind === 'attach') {
     if (reply.ok && reply.events) follow(core, m, reply.events[0]?.eventSeq ?? m.seq + 1, verifiedLog(core, m.matchId, reply.events) ?? []);
     return;
@@ -166,6 +182,7 @@ export function onFollowerReply(core: MatchCore, m: MatchReplica, kind: 'attach'
   if (!better) return;
   const seen = m.events.slice(0, m.shownSeq);
   if (!m.replace(log).ok) return;
+  m.fetchedFrom = from;
   if (extendsLog(log, seen)) m.show(seen.length);
   store(core, m, log, true);
 }

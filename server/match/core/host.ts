@@ -15,6 +15,8 @@ import { toGame } from './commands.ts';
 const RESEND_MS = 200;
 const REPROPOSE_MS = 2000;
 const FETCH_AGAIN_MS = 5000;
+/** How long a restarted host waits for an unreachable shadow before replacing it anyway. */
+const RESTARTED_HOST_WAITS_MS = 30_000;
 /** Refusal code of a move that came while host and shadow were not in step (retried). */
 export const CATCHING_UP = 'UNAVAILABLE';
 
@@ -97,9 +99,12 @@ function proposeFinish(core: MatchCore, m: MatchReplica): void {
 function proposeFailover(core: MatchCore, m: MatchReplica, exclude: (string | null)[]): void {
   const cur = current(m)!;
   if (m.proposedEpoch === cur.epoch && core.now < m.proposeAgainAt) return;
+  // Every epoch after the first has a shadow: an epoch without one would hold shown moves
+  // on one node only, where no later host could be sure to find them.
+  const shadow = pickShadow(core.matches.values(), core.alive, [core.self, ...exclude]);
+  if (shadow === null) return;
   m.proposedEpoch = cur.epoch;
   m.proposeAgainAt = core.now + REPROPOSE_MS;
-  const shadow = pickShadow(core.matches.values(), core.alive, [core.self, ...exclude]);
   core.out.proposals.push({ type: 'MATCH_FAILOVER', matchId: m.matchId, expectedEpoch: cur.epoch, host: core.self, shadow });
 }
 
@@ -132,7 +137,7 @@ export function fetchLogs(core: MatchCore, m: MatchReplica): boolean {
   m.fetchedAt = core.now;
   for (const p of core.alive) {
     m.fetching++;
-    core.send(p, { type: 'log', matchId: m.matchId }, { kind: 'log', matchId: m.matchId });
+    core.send(p, { type: 'log', matchId: m.matchId }, { kind: 'log', matchId: m.matchId, to: p });
   }
   return m.fetching > 0;
 }
@@ -172,7 +177,9 @@ export function hostTick(core: MatchCore, m: MatchReplica): void {
   if (m.finished) return;
   setHandsFromLedger(core, m);
   // A dead or missing shadow is replaced through the ledger (then `elect` writes FAILOVER).
-  if (cur.shadow ? !core.alive.has(cur.shadow) : pickShadow([], core.alive, [core.self]) !== null) proposeFailover(core, m, [cur.shadow]);
+  // A restarted host waits for its shadow instead: the shadow may hold shown events it lacks.
+  const waitForShadow = m.mayLackShadowEvents && core.now - m.loadedAt < RESTARTED_HOST_WAITS_MS;
+  if (cur.shadow ? !core.alive.has(cur.shadow) && !waitForShadow : core.alive.size > 0) proposeFailover(core, m, [cur.shadow]);
   const s = m.head;
   const { turnMs, disconnectForfeitMs } = core.deps.timing;
   if (s.phase === 'AGUARDANDO_COMPRA' && s.lastEventAt !== null && core.now - s.lastEventAt > 2 * turnMs) {
@@ -223,6 +230,7 @@ export function onHostReply(core: MatchCore, m: MatchReplica, id: number, a: Ext
   if (core.role(m) !== 'host' || a.epoch !== m.head.epoch) return;
   if (reply.ok) {
     m.shadowSynced = true;
+    m.mayLackShadowEvents = false;
     m.ackSeq = Math.max(m.ackSeq, Math.min(reply.eventSeq, a.upTo));
     commitAsHost(core, m);
     return pump(core, m);
@@ -268,6 +276,7 @@ function adoptShadowLog(core: MatchCore, m: MatchReplica, events: PeerReply['eve
   m.ackSeq = m.seq;
   m.sentSeq = m.seq;
   m.shadowSynced = true;
+  m.mayLackShadowEvents = false;
   const kept = before.findIndex((e, i) => log[i]?.signature !== e.signature);
   failWaiting(core, m, 'UNAVAILABLE', 'the match moved on before this move was stored; send it again');
   core.commands.onRewrite(m, kept < 0 ? before.length : kept);

@@ -31,6 +31,13 @@ export class MatchReplica {
   retryAt = 0;
   readonly lastSeen = new Map<string, number>();
   readonly watchers = new Set<string>();
+  /**
+   * Set when a host's log came from its own disk (a restart): its last appends may never
+   * have become durable here while its shadow stored them. Until the shadow has the log
+   * again, only the shadow's copy is sure to hold everything shown.
+   */
+  mayLackShadowEvents = false;
+  loadedAt = 0;
   /** Epoch at which a peer told this node it no longer hosts (before the ledger says so). */
   fencedAt = 0;
   /** Proposal in flight: the epoch it expects and when to try again. */
@@ -43,6 +50,8 @@ export class MatchReplica {
   readonly waiting: { token: number; seq: number }[] = [];
   /** Catching up from peers: outstanding log requests. */
   fetching = 0;
+  /** The peer whose copy this log was adopted from (catching up), if any. */
+  fetchedFrom: string | null = null;
   fetchedAt = 0;
   attachAgainAt = 0;
   /** A watcher whose copy stopped chaining onto the host's asks for the whole log. */
