@@ -7,7 +7,7 @@ import { HttpError } from './errors.ts';
 import { decodeJwt } from 'jose';
 import { TOKEN_TTL_S, verifyAuthorization } from '../security/jwt.ts';
 import type { Logger } from '../log.ts';
-import type { Metrics } from '../metrics/metrics.ts';
+import { secondsSince, type Metrics } from '../metrics/metrics.ts';
 
 export const BODY_LIMIT = '1mb';
 /**
@@ -56,7 +56,7 @@ export function createApp(deps: AppDeps, routers: Router<PeerState>[], fallback?
       }
     } finally {
       const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'other';
-      deps.metrics.httpDuration.observe({ method: ctx.method, route: String(route), status: String(ctx.status) }, performance.now() - started);
+      deps.metrics.httpDuration.observe({ method: ctx.method, route: String(route), status: String(ctx.status) }, secondsSince(started));
     }
   });
 
