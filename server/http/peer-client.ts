@@ -17,9 +17,10 @@ export class PeerRefusedError extends Error {
     readonly url: string,
     readonly status: number,
     readonly code: string,
-    message: string,
+    /** The peer's own message (without url, status and code). */
+    readonly detail: string,
   ) {
-    super(`${url}: ${status} ${code}: ${message}`);
+    super(`${url}: ${status} ${code}: ${detail}`);
   }
 }
 
