@@ -4,7 +4,6 @@
 // usage text and README's table are written from it. A new option is one entry here; its
 // value reaches startNode as the NodeConfig field of the same name.
 import path from 'node:path';
-import { z } from 'zod';
 import { fromText, integer, optionsSchema, port, readOptions, parseRaw, type OptionValues } from './cli/options.ts';
 import { decodeInvite, inviteVersionProblem, InviteError, type Invite } from './cluster/invite.ts';
 
@@ -16,8 +15,8 @@ function httpUrl(what: string) {
     let u: URL;
     try {
       u = new URL(t);
-    } catch {
-      throw new Error(`${what}, got "${t}"`);
+    } catch (err) {
+      throw new Error(`${what}, got "${t}"`, { cause: err });
     }
     if (u.protocol !== 'http:') throw new Error(`${what}, got "${t}"`);
     return t;
@@ -41,7 +40,7 @@ function inviteFromText(t: string): Invite {
   try {
     inv = decodeInvite(t);
   } catch (err) {
-    if (err instanceof InviteError) throw new Error(`is not usable: ${err.message}`);
+    if (err instanceof InviteError) throw new Error(`is not usable: ${err.message}`, { cause: err });
     throw err;
   }
   const problem = inviteVersionProblem(inv);
