@@ -1,4 +1,4 @@
-// Match moves on a real 3-peer loopback cluster (DESIGN §14: 3,000 concurrent matches with
+// Match moves on a real 3-peer loopback cluster (docs/design.md §14: 3,000 concurrent matches with
 // synchronous replication; move → both players p99 ≤ 10 ms at 1,000 moves/s; host → shadow
 // replication p99 ≤ 5 ms; saturation ≥ 10,000 replicated moves/s; RSS ≤ 250 MB).
 //

@@ -118,7 +118,7 @@ export const BuyPackBody = z.object({
 });
 export type BuyPackBody = z.infer<typeof BuyPackBody>;
 
-// ---- matches (DESIGN §3, §8) ----------------------------------------------------------------
+// ---- matches (docs/design.md §3, §8) ----------------------------------------------------------------
 const matchId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'matchId: 1–128 of A–Z a–z 0–9 . _ -');
 const playerId = z.string().min(1).max(128);
 
@@ -171,7 +171,7 @@ export type GameNotifyBody = z.infer<typeof GameNotifyBody>;
 export const GamePresenceBody = z.object({ players: z.array(playerId).max(10_000) });
 export type GamePresenceBody = z.infer<typeof GamePresenceBody>;
 
-// ---- matchmaking (DESIGN §3, §8; docs/protocol.md "Matchmaking") ------------------------
+// ---- matchmaking (docs/design.md §3, §8; docs/protocol.md "Matchmaking") ------------------------
 const reqId = z.string().min(1).max(128);
 
 /** A peer offers its waiting player; the answering node may reserve one of its own. */

@@ -1,9 +1,9 @@
 // A read barrier for local ledger reads that a player acts on (ReadIndex, Raft thesis §6.4,
 // without the leader's heartbeat round): ask the leader for its commit index, then wait
 // until this replica has applied that far. A node that has just restarted replays or
-// fetches the log for a while; without the barrier it greeted its players from that old
-// state — a match long finished looked active, and a client chose a hand for it (seen by
-// the chaos campaign). Best effort by design: with no leader, or past the deadline, the
+// fetches the log for a while; without the barrier it would greet its players from that
+// old state, where a finished match still looks active and a client picks a hand for it.
+// Best effort by design: with no leader, or past the deadline, the
 // caller goes on with the local state (`false`), which is what it had before.
 import type { PeerClient } from '../http/peer-client.ts';
 import type { RaftNode } from '../raft/raft-node.ts';

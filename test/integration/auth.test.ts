@@ -1,4 +1,4 @@
-// Peer authentication (DESIGN §3): every bad token is a 401 with a documented code,
+// Peer authentication (docs/design.md §3): every bad token is a 401 with a documented code,
 // and the refused call changes nothing.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { SignJWT, base64url } from 'jose';

@@ -1,4 +1,4 @@
-// The CLI contract (DESIGN §2): one clear line and a non-zero exit for every bad start;
+// The CLI contract (docs/design.md §2): one clear line and a non-zero exit for every bad start;
 // `trinca cluster` brings up three peers and Ctrl-C stops them all; invites work.
 import { describe, it, expect, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
