@@ -79,7 +79,8 @@ export function readOptions<T extends OptionSpecs>(specs: T, argv: string[], env
   try {
     values = parseArgs({ args: argv, options: flags, strict: true, allowPositionals: false }).values;
   } catch (err) {
-    throw new UsageError((err as Error).message.split('\n')[0].replace(/\. To specify a positional.*$/, ''));
+    // One line; the hint about positionals is noise here (no command takes any).
+    throw new UsageError((err as Error).message.replace(/\s*\n\s*/g, ' ').replace(/\. To specify a positional.*$/, ''));
   }
   const raw: Record<string, string | undefined> = {};
   const source: Source = {};
