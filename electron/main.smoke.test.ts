@@ -169,3 +169,49 @@ describe('Electron main process (under a fake electron)', () => {
     await expect(fetch(url)).rejects.toThrow();
   });
 });
+
+describe('Electron main process, packaged (app.isPackaged)', () => {
+  const plines: Line[] = [];
+  let pkg: ChildProcess;
+
+  beforeAll(async () => {
+    const [httpPort, mqttPort] = await freePorts(2);
+    pkg = spawn(process.execPath, ['--import', path.join(ROOT, 'electron/testing/register-fake-electron.mjs'), path.join(ROOT, 'out/main/index.js')], {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, FAKE_PACKAGED: '1', FAKE_APP_PATH: path.join(tmp, 'app'), TRINCA_USER_DATA: path.join(tmp, 'userData-packaged'), TRINCA_HOST: '127.0.0.1', TRINCA_HTTP_PORT: String(httpPort), TRINCA_MQTT_PORT: String(mqttPort), TRINCA_NODE_ID: 'pkg1', TRINCA_LOG_LEVEL: 'warn' },
+    });
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('packaged main did not load its window')), 30_000);
+      readline.createInterface({ input: pkg.stdout! }).on('line', (text) => {
+        try {
+          plines.push(JSON.parse(text) as Line);
+        } catch {
+          return;
+        }
+        if (plines.at(-1)!.event === 'loadURL') {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    if (pkg && pkg.exitCode === null) {
+      const exited = new Promise((r) => pkg.once('exit', r));
+      pkg.stdin!.write(JSON.stringify({ cmd: 'quit' }) + '\n');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      if (pkg.exitCode === null) pkg.kill('SIGKILL');
+    }
+  });
+
+  it('removes the menu (reload, DevTools) and turns DevTools off', () => {
+    const menu = plines.find((l) => l.event === 'menu');
+    expect(menu, 'Menu.setApplicationMenu was not called').toBeDefined();
+    if (process.platform === 'darwin') expect(JSON.stringify(menu!.template)).not.toMatch(/reload|toggleDevTools|viewMenu/i);
+    else expect(menu!.template).toBeNull();
+    const win = plines.find((l) => l.event === 'window')!.options as { webPreferences: Record<string, unknown> };
+    expect(win.webPreferences.devTools).toBe(false);
+  });
+});
