@@ -75,6 +75,8 @@ describe('trinca --help, --version and every command\'s usage', () => {
 
   it('README lists every command with its flags and carries the node\'s option table as the schema makes it', () => {
     const readme = fs.readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    // After adding an option, paste the table this prints into README.md:
+    //   npx tsx -e "import {markdownTable} from './server/cli/options.ts'; import {NODE_OPTIONS} from './server/config.ts'; console.log(markdownTable(NODE_OPTIONS))"
     expect(readme).toContain(markdownTable(NODE_OPTIONS));
     for (const [name, cmd] of Object.entries(COMMANDS)) {
       const row = readme.split('\n').find((l) => l.startsWith(`| \`trinca ${name} `));
