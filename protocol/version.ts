@@ -10,6 +10,9 @@ export const UNVERSIONED = '1.0.0';
 
 export const INCOMPATIBLE_VERSION = 'INCOMPATIBLE_VERSION';
 
+/** Every peer request names its sender's protocol version in this header (peer-client.ts). */
+export const VERSION_HEADER = 'x-trinca-protocol';
+
 const SEMVER = /^(\d{1,6})\.(\d{1,6})\.(\d{1,6})(?:[-+][0-9A-Za-z.+-]{0,64})?$/;
 
 export function parseVersion(v: string): [number, number, number] | null {

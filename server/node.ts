@@ -169,6 +169,7 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
     {
       log: componentLogger(root, 'HTTP'),
       metrics,
+      selfId: config.id,
       jwtKey: keys.jwt,
       clusterId: () => clusterId,
       publicPaths: ['/health', '/servers', '/', '/index.html', '/assets/', '/favicon.ico'],

@@ -54,6 +54,15 @@ describe('protocol version', () => {
     const beat = await postJson(`${p1.url}/heartbeat`, { id: 'p1', address: p1.url, mqttPort: p1.opts.mqttPort, term: 99, leader: null, version: '0.9.0' }, selfToken);
     expect(beat.status).toBe(409);
     expect(beat.body).toMatchObject({ error: 'INCOMPATIBLE_VERSION', message: expect.stringContaining('peer p1 speaks 0.9.0; upgrade peer p1') });
+    // Every other peer endpoint refuses by the header every peer request carries (Raft here).
+    const vote = await fetch(`${p1.url}/eleicao/solicitar_voto`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${selfToken}`, 'content-type': 'application/json', 'x-trinca-protocol': '2.3.0' },
+      body: JSON.stringify({ term: 1000, candidateId: 'p1', lastLogIndex: 0, lastLogTerm: 0, preVote: false }),
+    });
+    expect(vote.status).toBe(409);
+    expect(await vote.json()).toEqual({ error: 'INCOMPATIBLE_VERSION', message: versionProblem('2.3.0', 'peer p1', 'node p1') });
+    expect((await getJson<HealthBody>(`${p1.url}/health`)).body.raftRole).toBe(health.raftRole);
     const servers = (await getJson<ServerInfo[]>(`${p1.url}/servers`)).body;
     expect(servers.map((s) => s.id)).toEqual(['p1']);
     // A compatible minor version is welcome (answers carry this node's version).
