@@ -1,5 +1,5 @@
 // electron-vite builds the main process (which bundles the node's TypeScript, keeping
-// node_modules external) and the sandboxed preload as CommonJS `[name].cjs` (STACK trap 5).
+// node_modules external) and the sandboxed preload as CommonJS `[name].cjs` (docs/stack.md, trap 5).
 // The renderer is not built here: it is the web UI (vite.config.ts → renderer/dist), which the
 // embedded node serves like every other node.
 import { defineConfig } from 'electron-vite';

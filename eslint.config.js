@@ -38,14 +38,14 @@ export default tseslint.config(
     },
   },
   {
-    // Dependency direction (DESIGN §1): renderer → protocol only; it runs in a browser.
+    // Dependency direction (docs/design.md §1): renderer → protocol only; it runs in a browser.
     files: ['renderer/src/**/*.ts', 'renderer/src/**/*.vue'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['**/server/**', '**/electron/**', '**/test/**'], message: 'the renderer imports only from protocol/ (DESIGN §1)' },
+            { group: ['**/server/**', '**/electron/**', '**/test/**'], message: 'the renderer imports only from protocol/ (docs/design.md §1)' },
             { group: ['node:*'], message: 'the renderer runs in a browser' },
           ],
         },
@@ -58,7 +58,7 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/renderer/**'], message: 'electron/ does not import the renderer' }] }] },
   },
   {
-    // Pure cores: no clock, no randomness, no I/O (DESIGN §1).
+    // Pure cores: no clock, no randomness, no I/O (docs/design.md §1).
     files: ['server/raft/core/**/*.ts', 'server/ledger/machine/**/*.ts', 'server/game/**/*.ts', 'protocol/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {

@@ -1,5 +1,5 @@
 // End-to-end tests: real node processes (started through the CLI by the global setup) serving
-// the built UI, driven by Debian's Chromium (STACK trap 10) — and the same specs against the
+// the built UI, driven by Debian's Chromium (docs/stack.md, trap 10) — and the same specs against the
 // Electron app through Playwright's `_electron` where an Electron runtime is installed.
 import { defineConfig } from '@playwright/test';
 import type { E2EOptions } from './test/e2e/fixtures.ts';

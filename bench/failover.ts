@@ -1,4 +1,4 @@
-// Host failover on a real 3-peer loopback cluster (DESIGN §14: host kill -9 → the match
+// Host failover on a real 3-peer loopback cluster (docs/design.md §14: host kill -9 → the match
 // continues on the shadow in ≤ 1.5 s, zero acknowledged events lost, 100 of 100 trials).
 //
 //   npm run bench:failover -- [--trials 20] [--pace-ms 40]

@@ -1,4 +1,4 @@
-// Match moves on a real 3-peer loopback cluster (DESIGN §14: 3,000 concurrent matches with
+// Match moves on a real 3-peer loopback cluster (docs/design.md §14: 3,000 concurrent matches with
 // synchronous replication; move → both players p99 ≤ 10 ms at 1,000 moves/s; host → shadow
 // replication p99 ≤ 5 ms; saturation ≥ 10,000 replicated moves/s; RSS ≤ 250 MB).
 //
@@ -13,7 +13,7 @@
 // replaced (their bots queue again and the new pairs choose a hand with PRONTO and play),
 // so the load holds. Measured per move inside the window: JOGAR publish → both players
 // have the ATUALIZACAO_JOGO with that eventSeq. Replication latency is the nodes'
-// trinca_replication_latency_ms histogram (delta over the window, interpolated in its
+// trinca_replication_latency_seconds histogram (delta over the window, interpolated in its
 // buckets); RSS is the max VmRSS over the peers, sampled every second. The bots share the
 // machine's cores with the three nodes. Prints ONE JSON object on stdout.
 import fs from 'node:fs';
@@ -43,7 +43,7 @@ const pairing = values.pairing as Pairing;
 if (pairing !== 'move' && pairing !== 'strict') throw new Error('--pairing is move or strict');
 for (const [k, v] of Object.entries({ matches: K, paceMs, seconds })) if (!(v > 0) || !Number.isFinite(v)) throw new Error(`--${k} must be a positive number`);
 
-const REPL = 'trinca_replication_latency_ms';
+const REPL = 'trinca_replication_latency_seconds';
 
 async function main(): Promise<void> {
   // One pack per bot (its first hand; later hands reuse those cards with PRONTO): 2,800 cards a unit.
@@ -119,8 +119,8 @@ async function main(): Promise<void> {
       moves_per_s: Math.round(arena.movesInWindow / seconds),
       move_to_both_p50_ms: round(percentile(lat, 0.5)),
       move_to_both_p99_ms: round(percentile(lat, 0.99)),
-      replication_p50_ms: round(histogramPercentile(repl, 0.5)),
-      replication_p99_ms: round(histogramPercentile(repl, 0.99)),
+      replication_p50_ms: round(histogramPercentile(repl, 0.5) * 1000),
+      replication_p99_ms: round(histogramPercentile(repl, 0.99) * 1000),
       rss_mb: Math.round(rss),
       // context
       pace_ms: saturate ? null : paceMs,

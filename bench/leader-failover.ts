@@ -1,4 +1,4 @@
-// Raft leader failover under purchases (DESIGN §14: "Raft leader kill -9 → purchases served
+// Raft leader failover under purchases (docs/design.md §14: "Raft leader kill -9 → purchases served
 // again in ≤ 2 s"). Each trial: find the leader, let a few buyers buy for a moment, kill -9
 // the leader, and time from the kill until the first purchase *sent after the kill* is
 // acknowledged (so an entry the dead leader had already committed cannot count). Then the

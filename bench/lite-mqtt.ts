@@ -2,34 +2,17 @@
 // client, but without mqtt.js's per-client machinery (stores, reconnect timers, streams),
 // so thousands of players fit in one benchmark process that shares the CPU with the nodes.
 // It speaks only what a player needs: CONNECT, SUBSCRIBE (QoS 0), PUBLISH (QoS 0),
-// PINGREQ and DISCONNECT.
+// PINGREQ and DISCONNECT. Packets are framed and parsed by mqtt-packet (the codec aedes and
+// mqtt.js use), so only the session logic is ours.
 import net from 'node:net';
+import { generate, parser as mqttParser, type Packet } from 'mqtt-packet';
 
 export class LiteMqttError extends Error {}
 
+const PINGREQ = generate({ cmd: 'pingreq' });
+const DISCONNECT = generate({ cmd: 'disconnect' });
+
 const CONNACK_ERRORS = ['', 'unacceptable protocol', 'identifier rejected', 'server unavailable', 'bad username or password', 'not authorized'];
-
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return Buffer.from(out);
-}
-
-function str(s: string | Buffer): Buffer {
-  const b = typeof s === 'string' ? Buffer.from(s, 'utf8') : s;
-  const len = Buffer.alloc(2);
-  len.writeUInt16BE(b.length);
-  return Buffer.concat([len, b]);
-}
-
-function packet(first: number, body: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([first]), varint(body.length), body]);
-}
 
 export interface LiteMqttOptions {
   host: string;
@@ -43,7 +26,6 @@ export interface LiteMqttOptions {
 
 export class LiteMqtt {
   private socket: net.Socket | null = null;
-  private buf: Buffer = Buffer.alloc(0);
   private nextId = 1;
   private readonly subacks = new Map<number, (qos: number) => void>();
   private connack: ((code: number) => void) | null = null;
@@ -56,7 +38,9 @@ export class LiteMqtt {
       const socket = net.connect({ host: o.host, port: o.port });
       socket.setNoDelay(true);
       this.socket = socket;
-      this.buf = Buffer.alloc(0);
+      const incoming = mqttParser({ protocolVersion: 4 });
+      incoming.on('packet', (p: Packet) => this.handle(p));
+      incoming.on('error', (err: Error) => fail(new LiteMqttError(`bad packet from the broker: ${err.message}`)));
       let settled = false;
       const timer = setTimeout(() => fail(new LiteMqttError('connect timed out')), o.connectTimeoutMs ?? 10_000);
       const fail = (err: Error) => {
@@ -67,16 +51,14 @@ export class LiteMqtt {
         reject(err);
       };
       socket.once('error', (err) => fail(err));
-      socket.on('data', (d: Buffer) => this.onData(d));
+      socket.on('data', (d: Buffer) => incoming.parse(d));
       socket.once('close', () => {
         this.closed = true;
         fail(new LiteMqttError('connection closed before CONNACK'));
         this.onClose();
       });
       socket.once('connect', () => {
-        // flags: username, password, clean session
-        const vh = Buffer.concat([str('MQTT'), Buffer.from([4, 0xc2]), Buffer.from([(o.keepaliveS ?? 0) >> 8, (o.keepaliveS ?? 0) & 0xff])]);
-        socket.write(packet(0x10, Buffer.concat([vh, str(o.clientId), str(o.username), str(o.password)])));
+        socket.write(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: o.keepaliveS ?? 0, clientId: o.clientId, username: o.username, password: Buffer.from(o.password, 'utf8') }));
       });
       this.connack = (code) => {
         if (settled) return;
@@ -97,7 +79,6 @@ export class LiteMqtt {
   subscribe(topic: string, timeoutMs = 10_000): Promise<number> {
     const id = this.nextId++;
     if (this.nextId > 0xffff) this.nextId = 1;
-    const body = Buffer.concat([Buffer.from([id >> 8, id & 0xff]), str(topic), Buffer.from([0])]);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.subacks.delete(id);
@@ -107,22 +88,22 @@ export class LiteMqtt {
         clearTimeout(timer);
         resolve(qos);
       });
-      this.write(packet(0x82, body));
+      this.write(generate({ cmd: 'subscribe', messageId: id, subscriptions: [{ topic, qos: 0 }] }));
     });
   }
 
   publish(topic: string, payload: string | Buffer): void {
-    this.write(packet(0x30, Buffer.concat([str(topic), typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload])));
+    this.write(generate({ cmd: 'publish', topic, payload, qos: 0, dup: false, retain: false }));
   }
 
   ping(): void {
-    this.write(Buffer.from([0xc0, 0]));
+    this.write(PINGREQ);
   }
 
   /** DISCONNECT and close. */
   end(): void {
     if (!this.socket) return;
-    if (!this.closed) this.socket.end(Buffer.from([0xe0, 0]));
+    if (!this.closed) this.socket.end(DISCONNECT);
     this.closed = true;
   }
 
@@ -135,52 +116,19 @@ export class LiteMqtt {
     if (this.socket && !this.closed) this.socket.write(b);
   }
 
-  private onData(d: Buffer): void {
-    this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
-    let off = 0;
-    const b = this.buf;
-    for (;;) {
-      if (b.length - off < 2) break;
-      let len = 0;
-      let mul = 1;
-      let i = off + 1;
-      let complete = false;
-      for (; i < b.length && i < off + 5; i++) {
-        len += (b[i] & 0x7f) * mul;
-        mul *= 128;
-        if ((b[i] & 0x80) === 0) {
-          complete = true;
-          i++;
-          break;
-        }
-      }
-      if (!complete || b.length - i < len) break;
-      this.handle(b[off], b.subarray(i, i + len));
-      off = i + len;
-    }
-    this.buf = off === b.length ? Buffer.alloc(0) : b.subarray(off);
-  }
-
-  private handle(first: number, body: Buffer): void {
-    switch (first >> 4) {
-      case 2: // CONNACK
-        this.connack?.(body[1]);
+  private handle(p: Packet): void {
+    switch (p.cmd) {
+      case 'connack':
+        this.connack?.(p.returnCode ?? 0);
         this.connack = null;
         break;
-      case 3: {
-        // PUBLISH (the broker sends QoS 0 here; skip a packet id if it ever does QoS > 0)
-        const tlen = body.readUInt16BE(0);
-        const topic = body.toString('utf8', 2, 2 + tlen);
-        const qos = (first >> 1) & 3;
-        this.onMessage(topic, body.subarray(2 + tlen + (qos > 0 ? 2 : 0)));
+      case 'publish':
+        this.onMessage(p.topic, typeof p.payload === 'string' ? Buffer.from(p.payload, 'utf8') : p.payload);
         break;
-      }
-      case 9: {
-        // SUBACK
-        const id = body.readUInt16BE(0);
-        const cb = this.subacks.get(id);
-        this.subacks.delete(id);
-        cb?.(body[2]);
+      case 'suback': {
+        const cb = p.messageId === undefined ? undefined : this.subacks.get(p.messageId);
+        if (p.messageId !== undefined) this.subacks.delete(p.messageId);
+        cb?.(p.granted[0] as number);
         break;
       }
       default:

@@ -103,7 +103,7 @@ export interface MatchRec {
 /**
  * How pairs are made cross-peer.
  * - `move`: every free bot queues at once on the node it is connected to; the node pairs its
- *   own waiting players first (DESIGN §8), so most pairs are local: then one of the two
+ *   own waiting players first (docs/design.md §8), so most pairs are local: then one of the two
  *   reconnects to the match's shadow node, as a player whose app switches peers would. In
  *   play every match has one player on its host and one on its shadow (commands of the
  *   latter go through /game/event; the shadow publishes to it after replication).

@@ -1,4 +1,4 @@
-// Pack purchases on a real 3-peer loopback cluster (DESIGN §14: ≥ 3,500 packs/s with 64
+// Pack purchases on a real 3-peer loopback cluster (docs/design.md §14: ≥ 3,500 packs/s with 64
 // concurrent buyers, p99 ≤ 50 ms; Raft leader kill -9 → purchases served again in ≤ 2 s).
 //
 //   npm run bench:stock -- [--seconds 10] [--concurrency 64] [--warmup 2] [--stock-scale 200]

@@ -42,7 +42,7 @@ export class BenchClient {
     this.agent = new http.Agent({ keepAlive: true, maxSockets, keepAliveMsecs: 1000 });
   }
 
-  /** Tokens live 60 s (DESIGN §3): sign one, refresh every 30 s. */
+  /** Tokens live 60 s (docs/design.md §3): sign one, refresh every 30 s. */
   async auth(): Promise<string> {
     if (!this.token || Date.now() - this.tokenAt > 30_000) {
       this.refreshing ??= peerToken(this.secretFile, this.clusterId, 'bench').then((t) => {
@@ -220,7 +220,7 @@ export interface BenchCluster {
 /**
  * Starts 3 peers through the CLI (p1 bootstraps, the others join), waits for a leader and
  * for every peer to know it, then registers `players` players by MQTT CONNECT (trust on
- * first use, DESIGN §4), spread over the peers.
+ * first use, docs/design.md §4), spread over the peers.
  */
 export async function startBenchCluster(opts: { stockScale: number; players: number; extraArgs?: string[]; env?: Record<string, string> }): Promise<BenchCluster> {
   const t0 = performance.now();

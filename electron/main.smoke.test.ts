@@ -11,6 +11,8 @@ import readline from 'node:readline';
 import { build } from 'electron-vite';
 import { ROOT } from '../test/support/peer.ts';
 import { freePorts } from '../test/support/ports.ts';
+import { encodeInvite } from '../server/cluster/invite.ts';
+import { versionProblem } from '../protocol/version.ts';
 
 type Line = { event?: string; reply?: number; [k: string]: unknown };
 
@@ -133,6 +135,30 @@ describe('Electron main process (under a fake electron)', () => {
     expect(bad).toMatchObject({ ok: true, value: { ok: false } });
     const damaged = await send({ cmd: 'invoke', channel: 'trinca:join-cluster', trusted: true, args: ['trinca1.garbage'] });
     expect(damaged).toMatchObject({ ok: true, value: { ok: false, error: expect.stringMatching(/damaged/) } });
+    // An invite from a cluster of another protocol major version: refused before the node stops,
+    // with the message the first-run screen shows.
+    const newer = encodeInvite({ clusterId: 'c', secret: 'A'.repeat(43), peers: ['http://127.0.0.1:9/'], version: '2.0.0' });
+    const refusedJoin = await send({ cmd: 'invoke', channel: 'trinca:join-cluster', trusted: true, args: [newer] });
+    expect(refusedJoin).toMatchObject({ ok: true, value: { ok: false, error: versionProblem('2.0.0', 'the cluster of this invite') } });
+    expect((await fetch(new URL('/health', url))).status).toBe(200);
+  });
+
+  it('a failed load or a crashed renderer asks to reload, and Reload loads the node again', async () => {
+    const before = lines.filter((l) => l.event === 'loadURL').length;
+    await send({ cmd: 'fail-load', code: -102, description: 'ERR_CONNECTION_REFUSED', url });
+    const box = await next((l) => l.event === 'messageBox');
+    expect(box).toMatchObject({ message: 'The game screen could not be loaded.', buttons: ['Reload', 'Quit'] });
+    await next((l) => l.event === 'loadURL' && lines.filter((x) => x.event === 'loadURL').length > before);
+    await send({ cmd: 'renderer-gone', reason: 'crashed', exitCode: 139 });
+    await next((l) => l.event === 'messageBox' && l.message === 'The game screen stopped unexpectedly.');
+    await next(() => lines.filter((x) => x.event === 'loadURL').length > before + 1);
+    expect(lines.filter((l) => l.event === 'loadURL').at(-1)!.url).toBe(url);
+  });
+
+  it('keeps Electron\'s default menu (reload, DevTools) when not packaged', () => {
+    expect(lines.some((l) => l.event === 'menu')).toBe(false);
+    const win = lines.find((l) => l.event === 'window')!.options as { webPreferences: Record<string, unknown> };
+    expect(win.webPreferences.devTools).toBe(true);
   });
 
   it('stops the node cleanly on quit', async () => {
@@ -141,5 +167,51 @@ describe('Electron main process (under a fake electron)', () => {
     expect(await exited).toBe(0);
     expect(lines.some((l) => l.event === 'quit')).toBe(true);
     await expect(fetch(url)).rejects.toThrow();
+  });
+});
+
+describe('Electron main process, packaged (app.isPackaged)', () => {
+  const plines: Line[] = [];
+  let pkg: ChildProcess;
+
+  beforeAll(async () => {
+    const [httpPort, mqttPort] = await freePorts(2);
+    pkg = spawn(process.execPath, ['--import', path.join(ROOT, 'electron/testing/register-fake-electron.mjs'), path.join(ROOT, 'out/main/index.js')], {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, FAKE_PACKAGED: '1', FAKE_APP_PATH: path.join(tmp, 'app'), TRINCA_USER_DATA: path.join(tmp, 'userData-packaged'), TRINCA_HOST: '127.0.0.1', TRINCA_HTTP_PORT: String(httpPort), TRINCA_MQTT_PORT: String(mqttPort), TRINCA_NODE_ID: 'pkg1', TRINCA_LOG_LEVEL: 'warn' },
+    });
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('packaged main did not load its window')), 30_000);
+      readline.createInterface({ input: pkg.stdout! }).on('line', (text) => {
+        try {
+          plines.push(JSON.parse(text) as Line);
+        } catch {
+          return;
+        }
+        if (plines.at(-1)!.event === 'loadURL') {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    if (pkg && pkg.exitCode === null) {
+      const exited = new Promise((r) => pkg.once('exit', r));
+      pkg.stdin!.write(JSON.stringify({ cmd: 'quit' }) + '\n');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      if (pkg.exitCode === null) pkg.kill('SIGKILL');
+    }
+  });
+
+  it('removes the menu (reload, DevTools) and turns DevTools off', () => {
+    const menu = plines.find((l) => l.event === 'menu');
+    expect(menu, 'Menu.setApplicationMenu was not called').toBeDefined();
+    if (process.platform === 'darwin') expect(JSON.stringify(menu!.template)).not.toMatch(/reload|toggleDevTools|viewMenu/i);
+    else expect(menu!.template).toBeNull();
+    const win = plines.find((l) => l.event === 'window')!.options as { webPreferences: Record<string, unknown> };
+    expect(win.webPreferences.devTools).toBe(false);
   });
 });

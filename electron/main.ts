@@ -4,14 +4,18 @@
 //
 // Security (Electron checklist): context isolation, sandbox, no node integration, a strict CSP
 // header, navigation / new windows / webviews / permission requests denied, every IPC sender
-// checked (main window, top frame, node origin) and every IPC argument validated.
-import { app, BrowserWindow, dialog, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron';
+// checked (main window, top frame, node origin) and every IPC argument validated. Packaged
+// builds have no DevTools and no reload menu (menu.ts); a failed load or a crashed renderer
+// asks to reload (recovery.ts).
+import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell, type IpcMainInvokeEvent } from 'electron';
 import path from 'node:path';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NodeHost } from './node-host.ts';
 import { IPC, MAX_INVITE_LENGTH, type DesktopNodeInfo, type DesktopResult } from './api.ts';
 import { CONTENT_SECURITY_POLICY, isAllowedNavigation, isAllowedPermission, isTrustedSender, originOf } from './security.ts';
+import { menuTemplate } from './menu.ts';
+import { loadFailure, rendererGone, type RecoveryPrompt } from './recovery.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -60,14 +64,35 @@ function createWindow(url: string): BrowserWindow {
       navigateOnDragDrop: false,
       spellcheck: false,
       safeDialogs: true,
+      devTools: !app.isPackaged,
     },
   });
   win.once('ready-to-show', () => win.show());
+  watchForFailures(win, url);
   win.on('closed', () => {
     if (mainWindow === win) mainWindow = null;
   });
   void win.loadURL(url);
   return win;
+}
+
+/** A failed load or a dead renderer gets a dialog offering to reload (or quit) instead of a blank window. */
+function watchForFailures(win: BrowserWindow, url: string): void {
+  let asking = false;
+  const offer = (prompt: RecoveryPrompt | null) => {
+    if (!prompt || asking || win.isDestroyed()) return;
+    asking = true;
+    process.stderr.write(`trinca: ${prompt.message} ${prompt.detail}\n`);
+    if (!win.isVisible()) win.show();
+    void dialog.showMessageBox(win, { type: 'error', title: prompt.title, message: prompt.message, detail: prompt.detail, buttons: prompt.buttons, defaultId: 0, cancelId: 1, noLink: true }).then(({ response }) => {
+      asking = false;
+      if (win.isDestroyed()) return;
+      if (response === 0) void win.loadURL(host?.running ? host.uiUrl : url);
+      else app.quit();
+    });
+  };
+  win.webContents.on('did-fail-load', (_e, code, description, failedUrl, isMainFrame) => offer(loadFailure(code, description, failedUrl, isMainFrame)));
+  win.webContents.on('render-process-gone', (_e, details) => offer(rendererGone(details.reason, details.exitCode)));
 }
 
 function lockDownSession(): void {
@@ -136,6 +161,8 @@ function registerIpc(): void {
 }
 
 async function boot(): Promise<void> {
+  const template = menuTemplate(process.platform, app.isPackaged);
+  if (template) Menu.setApplicationMenu(template.length ? Menu.buildFromTemplate(template) : null);
   lockDownSession();
   registerIpc();
   host = new NodeHost({ userData: app.getPath('userData'), uiDir: uiDir() });

@@ -4,8 +4,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startNode, type NodeHandle } from '../server/node.ts';
-import { DEFAULT_TIMING, type NodeConfig } from '../server/config.ts';
-import { decodeInvite, encodeInvite, type Invite } from '../server/cluster/invite.ts';
+import { nodeConfigFromValues, type NodeConfig } from '../server/config.ts';
+import { decodeInvite, encodeInvite, inviteVersionProblem, type Invite } from '../server/cluster/invite.ts';
+import { PROTOCOL_VERSION } from '../protocol/version.ts';
 import { loadIdentity, readSecret } from '../server/cluster/identity.ts';
 import type { MemberInfo } from '../protocol/rest.ts';
 import { advertiseFor, loadSettings, localUiUrl, type DesktopSettings } from './settings.ts';
@@ -53,25 +54,19 @@ export class NodeHost {
     return { id: this.handle.id, clusterId: this.handle.clusterId, httpUrl: this.handle.httpUrl, mqttPort: this.handle.mqttPort, dataDir: this.dataDir };
   }
 
+  /**
+   * The node's configuration through the CLI's own option table (server/config.ts): the
+   * desktop supplies what a user would type (id, ports, data dir, addresses) and the
+   * environment sets the rest exactly as for `trinca node` (TRINCA_LOG_LEVEL, …).
+   */
   private config(invite?: Invite): NodeConfig {
     const s = this.settings!;
-    return {
-      id: s.nodeId,
-      httpPort: s.httpPort,
-      mqttPort: s.mqttPort,
-      dataDir: this.dataDir,
-      host: s.host,
-      advertise: advertiseFor(s, this.env),
-      secret: invite?.secret,
-      join: invite?.peers ?? [],
-      inviteClusterId: invite?.clusterId,
-      stockScale: 1,
-      // Same default as the CLI (server/cli.ts).
-      snapshotEvery: Number(this.env.TRINCA_SNAPSHOT_EVERY) || 10_000,
-      uiDir: this.opts.uiDir,
-      timing: { ...DEFAULT_TIMING },
-      logLevel: this.env.TRINCA_LOG_LEVEL ?? 'info',
-    };
+    const config = nodeConfigFromValues(
+      { id: s.nodeId, httpPort: String(s.httpPort), mqttPort: String(s.mqttPort), dataDir: this.dataDir, host: s.host, advertise: advertiseFor(s, this.env), uiDir: this.opts.uiDir },
+      this.env,
+    );
+    if (!invite) return config;
+    return { ...config, secret: invite.secret, secretFile: undefined, join: [...new Set([...config.join, ...invite.peers])], inviteClusterId: invite.clusterId };
   }
 
   /**
@@ -82,7 +77,7 @@ export class NodeHost {
     if (this.handle) return this.handle;
     this.settings = await loadSettings(this.opts.userData, this.env);
     const fresh = !(await loadIdentity(this.dataDir));
-    const invite = fresh && this.env.TRINCA_INVITE ? decodeInvite(this.env.TRINCA_INVITE) : undefined;
+    const invite = fresh && this.env.TRINCA_INVITE ? usableInvite(this.env.TRINCA_INVITE) : undefined;
     this.handle = await startNode(this.config(invite));
     return this.handle;
   }
@@ -105,7 +100,7 @@ export class NodeHost {
       // A peer that never saw another has no members.json yet.
     }
     const peers = [...new Set([this.handle.httpUrl, ...members.map((m) => m.address)])].slice(0, 32);
-    return encodeInvite({ clusterId: this.handle.clusterId, secret, peers });
+    return encodeInvite({ clusterId: this.handle.clusterId, secret, peers, version: PROTOCOL_VERSION });
   }
 
   /**
@@ -114,7 +109,7 @@ export class NodeHost {
    * fails, the old data comes back and the old node restarts; the error is rethrown.
    */
   async join(code: string): Promise<NodeHandle> {
-    const invite = decodeInvite(code);
+    const invite = usableInvite(code);
     if (this.handle && invite.clusterId === this.handle.clusterId) throw new Error('this peer is already a member of that cluster');
     await this.stop();
     this.settings ??= await loadSettings(this.opts.userData, this.env);
@@ -134,4 +129,15 @@ export class NodeHost {
       throw err;
     }
   }
+}
+
+/**
+ * Decodes an invite and refuses one from a cluster of another protocol major version before
+ * anything is stopped; the message (protocol/version.ts) is what the first-run screen shows.
+ */
+export function usableInvite(code: string): Invite {
+  const invite = decodeInvite(code);
+  const problem = inviteVersionProblem(invite);
+  if (problem) throw new Error(problem);
+  return invite;
 }

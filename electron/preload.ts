@@ -1,4 +1,4 @@
-// Sandboxed preload (CommonJS, STACK trap 5): exposes a narrow, typed API as `window.trinca`.
+// Sandboxed preload (CommonJS, docs/stack.md, trap 5): exposes a narrow, typed API as `window.trinca`.
 // Never `ipcRenderer` itself; every argument is checked here and again in the main process.
 import { contextBridge, ipcRenderer } from 'electron';
 import { IPC, MAX_INVITE_LENGTH, type TrincaDesktopApi } from './api.ts';

@@ -12,7 +12,7 @@ import {
 } from './cards.ts';
 
 describe('catalogue constants', () => {
-  it('has the 16 names in DESIGN order', () => {
+  it('has the 16 names in the order of docs/design.md §5', () => {
     expect(CARD_NAMES).toHaveLength(16);
     expect(CARD_NAMES[0]).toBe('Dragão');
     expect(CARD_NAMES[15]).toBe('Paladino');

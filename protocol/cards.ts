@@ -1,4 +1,4 @@
-// The card catalogue and its rules (DESIGN §4, §5). Shared by the node and the Vue UI:
+// The card catalogue and its rules (docs/design.md §4, §5). Shared by the node and the Vue UI:
 // no Node or DOM imports here.
 import { z } from 'zod';
 
@@ -10,7 +10,7 @@ export type Suit = (typeof SUITS)[number];
 export const RARITIES = ['C', 'U', 'R', 'L'] as const;
 export type Rarity = (typeof RARITIES)[number];
 
-/** The 16 names, in DESIGN §5 order (stock generation depends on this order: never reorder). */
+/** The 16 names, in docs/design.md §5 order (stock generation depends on this order: never reorder). */
 export const CARD_NAMES = [
   'Dragão',
   'Guerreiro',

@@ -1,4 +1,4 @@
-// Player → node commands, published on `jogadores/<playerId>/comandos` (DESIGN §4).
+// Player → node commands, published on `jogadores/<playerId>/comandos` (docs/design.md §4).
 // One zod schema per command; the node validates with `parseCommand`, the UI builds with the types.
 import { z } from 'zod';
 

@@ -1,4 +1,4 @@
-// Node → player events (DESIGN §4). Private ones go to `jogadores/<id>/eventos`,
+// Node → player events (docs/design.md §4). Private ones go to `jogadores/<id>/eventos`,
 // match ones to `partidas/<matchId>/eventos`.
 import type { Card } from './cards.ts';
 

@@ -1,4 +1,4 @@
-// Inter-node REST bodies (DESIGN §3). Validated with zod on the receiving side; a bad body
+// Inter-node REST bodies (docs/design.md §3). Validated with zod on the receiving side; a bad body
 // is `400 BAD_REQUEST`, never a crash.
 import { z } from 'zod';
 
@@ -6,7 +6,10 @@ const nodeId = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'node id: 1–64 of A�
 const url = z.string().url().max(512);
 const port = z.number().int().min(1).max(65535);
 
-export const RegisterBody = z.object({ id: nodeId, address: url, mqttPort: port });
+/** The wire protocol version a peer speaks (protocol/version.ts); absent from peers that predate it. */
+const version = z.string().max(80).optional();
+
+export const RegisterBody = z.object({ id: nodeId, address: url, mqttPort: port, version });
 export type RegisterBody = z.infer<typeof RegisterBody>;
 
 export const MemberInfo = z.object({ id: nodeId, address: url, mqttPort: port });
@@ -18,6 +21,7 @@ export const RegisterResponse = z.object({
   leader: nodeId.nullable(),
   /** The cluster's stock size multiplier (fixed at bootstrap; every replica builds the same stock). */
   stockScale: z.number().int().min(1).optional(),
+  version,
 });
 export type RegisterResponse = z.infer<typeof RegisterResponse>;
 
@@ -29,9 +33,11 @@ export const HeartbeatBody = z.object({
   leader: nodeId.nullable(),
   /** Sent once by a node that is stopping cleanly, so peers mark it dead at once. */
   leaving: z.boolean().optional(),
+  version,
 });
 export type HeartbeatBody = z.infer<typeof HeartbeatBody>;
-export const HeartbeatResponse = z.object({ members: z.array(MemberInfo) });
+export const HeartbeatResponse = z.object({ members: z.array(MemberInfo), version });
+export type HeartbeatResponse = z.infer<typeof HeartbeatResponse>;
 
 /** Operator: remove a peer that is gone for good (Raft config change + REMOVE_MEMBER). */
 export const RemoveMemberBody = z.object({ id: nodeId });
@@ -53,9 +59,11 @@ export interface HealthBody {
   id: string;
   clusterId: string;
   raftRole: string;
+  /** The wire protocol's semver (protocol/version.ts). */
+  version: string;
 }
 
-// ---- Raft (field names from DESIGN §3) --------------------------------------------------
+// ---- Raft (field names from docs/design.md §3) --------------------------------------------------
 const term = z.number().int().min(0);
 const index = z.number().int().min(0);
 
@@ -110,7 +118,7 @@ export const BuyPackBody = z.object({
 });
 export type BuyPackBody = z.infer<typeof BuyPackBody>;
 
-// ---- matches (DESIGN §3, §8) ----------------------------------------------------------------
+// ---- matches (docs/design.md §3, §8) ----------------------------------------------------------------
 const matchId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'matchId: 1–128 of A–Z a–z 0–9 . _ -');
 const playerId = z.string().min(1).max(128);
 
@@ -163,7 +171,7 @@ export type GameNotifyBody = z.infer<typeof GameNotifyBody>;
 export const GamePresenceBody = z.object({ players: z.array(playerId).max(10_000) });
 export type GamePresenceBody = z.infer<typeof GamePresenceBody>;
 
-// ---- matchmaking (DESIGN §3, §8; docs/protocol.md "Matchmaking") ------------------------
+// ---- matchmaking (docs/design.md §3, §8; docs/protocol.md "Matchmaking") ------------------------
 const reqId = z.string().min(1).max(128);
 
 /** A peer offers its waiting player; the answering node may reserve one of its own. */

@@ -1,4 +1,4 @@
-// MQTT topic names (DESIGN §4). The only place topic strings are built or parsed.
+// MQTT topic names (docs/design.md §4). The only place topic strings are built or parsed.
 
 export const CLUSTER_STATUS_TOPIC = 'cluster/status';
 
@@ -26,5 +26,5 @@ export function parseTopic(topic: string): ParsedTopic {
   return { kind: 'other' };
 }
 
-/** Largest command payload a node accepts (DESIGN §4). */
+/** Largest command payload a node accepts (docs/design.md §4). */
 export const MAX_COMMAND_BYTES = 64 * 1024;

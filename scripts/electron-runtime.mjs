@@ -1,6 +1,6 @@
 // Finds an installed Electron runtime WITHOUT triggering a download: `require('electron')`
 // runs electron's installer (which fetches from GitHub) when the binary is missing, so the
-// lookup that package does is repeated here read-only (STACK trap 1).
+// lookup that package does is repeated here read-only (docs/stack.md, trap 1).
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -24,6 +24,6 @@ export function findElectronRuntime(env = process.env) {
     ok: false,
     reason: override
       ? `ELECTRON_OVERRIDE_DIST_PATH=${override} holds no Electron runtime (${candidate} is missing)`
-      : 'no Electron runtime is installed (its binary is downloaded from GitHub at install time, which this machine cannot reach; set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron 45)',
+      : 'no Electron runtime is installed (its binary is downloaded from GitHub at install time, which this machine cannot reach; set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron of the version in package.json)',
   };
 }

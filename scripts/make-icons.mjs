@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// Draws the Trinca icon (three fanned cards, the same drawing as build/icon.svg) without any
-// external tool: a tiny anti-aliased rasterizer writes PNGs (zlib) and a PNG-in-ICO for
-// Windows. macOS icons come from build/icon.png (electron-builder makes the .icns).
-// Output: build/icon.png (1024), build/icons/<n>x<n>.png (Linux), build/icon.ico.
+// Rasterizes the one Trinca icon, renderer/src/assets/icon.svg (copied to build/icon.svg), into
+// the packaging icons. No SVG rasterizer is available on these machines without downloads
+// (no rsvg-convert, Inkscape, ImageMagick or resvg), so this reads the small SVG subset the
+// icon uses — <rect> with rx, fill and stroke; <g transform="rotate(a cx cy)">; <path> made of
+// straight segments (M/L/l/z), filled — and draws it with an anti-aliased sampler; anything
+// else in the SVG stops the script with the element it cannot draw. PNGs are written with zlib,
+// plus a PNG-in-ICO for Windows; macOS icons come from build/icon.png (electron-builder makes
+// the .icns). Output: build/icon.png (1024), build/icons/<n>x<n>.png (Linux), build/icon.ico.
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -10,14 +14,92 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'build');
+const SOURCE = path.join(root, 'renderer/src/assets/icon.svg');
 
-const hex = (h) => [parseInt(h.slice(1, 3), 16), parseInt(h.slice(3, 5), 16), parseInt(h.slice(5, 7), 16)];
-const BG = hex('#171c2b');
-const GOLD = hex('#f2b534');
-const BLUE = hex('#5b8ff0');
-const GREEN = hex('#38c28a');
-const LIGHT = hex('#e9ecf5');
-const WHITE = hex('#ffffff');
+function color(v, what) {
+  const m = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(v ?? '');
+  if (!m) throw new Error(`${what}: colour "${v}" is not #rgb or #rrggbb`);
+  const h = m[1].length === 3 ? [...m[1]].map((c) => c + c).join('') : m[1];
+  return [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16));
+}
+
+function attrs(text) {
+  const a = {};
+  for (const m of text.matchAll(/([\w:-]+)="([^"]*)"/g)) a[m[1]] = m[2];
+  return a;
+}
+
+/** The SVG as a list of shapes in paint order, each a signed distance (or inside test) in viewBox units. */
+export function readIcon(svg) {
+  const view = /viewBox="0 0 ([\d.]+) ([\d.]+)"/.exec(svg);
+  if (!view || view[1] !== view[2]) throw new Error('icon.svg needs a square viewBox="0 0 N N"');
+  const shapes = [];
+  const rotations = [];
+  for (const m of svg.matchAll(/<(\/?)([\w:-]+)([^>]*?)(\/?)>/g)) {
+    const [, closing, tag, rest, selfClosing] = m;
+    if (tag === 'svg' || tag === '?xml') continue;
+    if (tag === 'g') {
+      if (closing) rotations.pop();
+      else {
+        const t = attrs(rest).transform ?? '';
+        const r = /^rotate\(\s*(-?[\d.]+)[\s,]+(-?[\d.]+)[\s,]+(-?[\d.]+)\s*\)$/.exec(t);
+        if (t && !r) throw new Error(`icon.svg: <g transform="${t}"> is not rotate(a cx cy)`);
+        rotations.push(r ? r.slice(1).map(Number) : [0, 0, 0]);
+        if (selfClosing) rotations.pop();
+      }
+      continue;
+    }
+    if (closing) continue;
+    const a = attrs(rest);
+    const rot = rotations.filter(([deg]) => deg !== 0);
+    const fill = a.fill === 'none' ? null : color(a.fill, `<${tag}> fill`);
+    const stroke = a.stroke && a.stroke !== 'none' ? color(a.stroke, `<${tag}> stroke`) : null;
+    const sw = stroke ? Number(a['stroke-width'] ?? 1) : 0;
+    if (tag === 'rect') {
+      const [x, y, w, h, rx] = ['x', 'y', 'width', 'height', 'rx'].map((k) => Number(a[k] ?? 0));
+      shapes.push({ rot, fill, stroke, sw, dist: (px, py) => sdRoundRect(px, py, x + w / 2, y + h / 2, w / 2, h / 2, rx) });
+    } else if (tag === 'path') {
+      if (stroke) throw new Error('icon.svg: a stroked <path> is beyond this rasterizer');
+      const poly = polygon(a.d ?? '');
+      shapes.push({ rot, fill, stroke: null, sw: 0, dist: (px, py) => (inside(poly, px, py) ? -1 : 1) });
+    } else {
+      throw new Error(`icon.svg: <${tag}> is beyond this rasterizer (rect, g rotate, path M/L/l/z)`);
+    }
+  }
+  return { size: Number(view[1]), shapes };
+}
+
+function polygon(d) {
+  const pts = [];
+  let x = 0;
+  let y = 0;
+  let cmd = '';
+  const tokens = d.match(/[MLlmz]|-?[\d.]+/g) ?? [];
+  for (let i = 0; i < tokens.length; ) {
+    if (/[MLlmz]/.test(tokens[i])) cmd = tokens[i++];
+    if (cmd === 'z') break;
+    const dx = Number(tokens[i++]);
+    const dy = Number(tokens[i++]);
+    if (Number.isNaN(dx) || Number.isNaN(dy)) throw new Error(`icon.svg: path "${d}" is not M/L/l/z segments`);
+    if (cmd === 'M' || cmd === 'L') [x, y] = [dx, dy];
+    else [x, y] = [x + dx, y + dy];
+    pts.push([x, y]);
+    if (cmd === 'M') cmd = 'L';
+    if (cmd === 'm') cmd = 'l';
+  }
+  if (pts.length < 3) throw new Error(`icon.svg: path "${d}" has fewer than 3 points`);
+  return pts;
+}
+
+function inside(poly, x, y) {
+  let yes = false;
+  for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
+    const [xi, yi] = poly[i];
+    const [xj, yj] = poly[j];
+    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) yes = !yes;
+  }
+  return yes;
+}
 
 // Signed distance to a rounded rectangle centred at (cx, cy).
 function sdRoundRect(x, y, cx, cy, hw, hh, r) {
@@ -26,37 +108,37 @@ function sdRoundRect(x, y, cx, cy, hw, hh, r) {
   return Math.hypot(Math.max(qx, 0), Math.max(qy, 0)) + Math.min(Math.max(qx, qy), 0) - r;
 }
 
-function rotate(x, y, cx, cy, deg) {
-  const a = (-deg * Math.PI) / 180;
-  const dx = x - cx;
-  const dy = y - cy;
-  return [cx + dx * Math.cos(a) - dy * Math.sin(a), cy + dx * Math.sin(a) + dy * Math.cos(a)];
+// The point in the shape's own coordinates: undo its group rotations (SVG rotates the shape by deg).
+function unrotate(x, y, rot) {
+  for (let k = rot.length - 1; k >= 0; k--) {
+    const [deg, cx, cy] = rot[k];
+    const a = (-deg * Math.PI) / 180;
+    const dx = x - cx;
+    const dy = y - cy;
+    [x, y] = [cx + dx * Math.cos(a) - dy * Math.sin(a), cy + dx * Math.sin(a) + dy * Math.cos(a)];
+  }
+  return [x, y];
 }
 
-// Paints one sample (coordinates in the 64-unit design space); returns [r, g, b, a].
+const icon = readIcon(fs.readFileSync(SOURCE, 'utf8'));
+
+// Paints one sample (viewBox coordinates); returns [r, g, b, a].
 function sample(x, y) {
-  let color = null;
-  const paint = (d, fill, stroke, sw) => {
-    if (d <= -sw / 2) color = fill;
-    else if (d <= sw / 2) color = stroke;
-  };
-  paint(sdRoundRect(x, y, 32, 32, 30, 30, 14), BG, GOLD, 2);
-  if (!color) return [0, 0, 0, 0];
-  const card = (rx, ry, deg, fill, stroke) => {
-    const [px, py] = rotate(x, y, 32, 44, deg);
-    paint(sdRoundRect(px, py, rx + 11, ry + 16, 11, 16, 4), fill, stroke, 1.5);
-  };
-  card(20, 14, -18, BLUE, LIGHT);
-  card(22, 14, 18, GREEN, LIGHT);
-  card(21, 12, 0, GOLD, WHITE);
-  if (Math.abs(x - 32) / 5 + Math.abs(y - 28) / 8 <= 1) color = BG;
-  return [...color, 255];
+  let c = null;
+  for (const s of icon.shapes) {
+    const [px, py] = unrotate(x, y, s.rot);
+    const d = s.dist(px, py);
+    if (s.fill && d <= -s.sw / 2) c = s.fill;
+    else if (s.stroke && Math.abs(d) <= s.sw / 2) c = s.stroke;
+    else if (!s.stroke && s.fill && d <= 0) c = s.fill;
+  }
+  return c ? [...c, 255] : [0, 0, 0, 0];
 }
 
 function render(size) {
   const ss = size <= 64 ? 6 : size <= 256 ? 4 : 2;
   const px = Buffer.alloc(size * size * 4);
-  const scale = 64 / size;
+  const scale = icon.size / size;
   for (let j = 0; j < size; j++) {
     for (let i = 0; i < size; i++) {
       let r = 0, g = 0, b = 0, a = 0;

@@ -28,3 +28,16 @@ describe('npm start (scripts/start-desktop.mjs)', () => {
     expect(r.stderr).toContain('/nonexistent/electron-dist');
   });
 });
+
+describe('npm run dev:desktop (scripts/dev-desktop.mjs)', () => {
+  it.skipIf(findElectronRuntime({}).ok)('skips in one line, exit 0, where there is no Electron runtime', () => {
+    const e: NodeJS.ProcessEnv = { ...process.env };
+    delete e.ELECTRON_OVERRIDE_DIST_PATH;
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/dev-desktop.mjs')], { env: e, encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^trinca: dev:desktop skipped: no Electron runtime is installed/);
+  });
+});

@@ -1,30 +1,133 @@
-// The node's configuration: what `startNode` needs, independent of how it was obtained
-// (CLI flags, or the Electron main process).
+// The node's configuration: what `startNode` needs, independent of how it was obtained.
+// NODE_OPTIONS is the one table of the node's flags and environment variables: `trinca node`
+// (server/cli.ts) and the desktop app (electron/node-host.ts) both parse through it, and the
+// usage text and README's table are written from it. A new option is one entry here; its
+// value reaches startNode as the NodeConfig field of the same name.
+import path from 'node:path';
+import { fromText, integer, optionsSchema, port, readOptions, parseRaw, type OptionValues } from './cli/options.ts';
+import { decodeInvite, inviteVersionProblem, InviteError, type Invite } from './cluster/invite.ts';
 
-export interface NodeConfig {
-  id: string;
-  httpPort: number;
-  mqttPort: number;
-  dataDir: string;
-  host: string;
-  /** How peers reach this node; default http://host:httpPort. */
-  advertise?: string;
-  /** Secret text (base64url, 32 bytes); when absent on bootstrap one is created in dataDir. */
-  secret?: string;
-  /** Where the secret lives on disk, when given by --secret-file. */
-  secretFile?: string;
-  /** Peers to register with (join); empty = bootstrap a new cluster (unless dataDir already has one). */
-  join: string[];
+export const ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function httpUrl(what: string) {
+  return (t: string) => {
+    let u: URL;
+    try {
+      u = new URL(t);
+    } catch (err) {
+      throw new Error(`${what}, got "${t}"`, { cause: err });
+    }
+    if (u.protocol !== 'http:') throw new Error(`${what}, got "${t}"`);
+    return t;
+  };
+}
+
+const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost)$/;
+
+/** `127.0.0.1:9464` (or `[::1]:9464`, `localhost:9464`): loopback only, since it has no auth. */
+export function parseMetricsBind(t: string): { host: string; port: number } {
+  const m = /^(.*):(\d{1,5})$/.exec(t.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port < 1 || port > 65535) throw new Error(`must be HOST:PORT on loopback (e.g. 127.0.0.1:9464), got "${t}"`);
+  if (!LOOPBACK.test(m[1])) throw new Error(`serves /metrics without authentication, so it must be a loopback address (127.0.0.1, [::1], localhost), got "${m[1]}"`);
+  return { host: m[1] === '[::1]' ? '::1' : m[1], port };
+}
+
+/** A decoded invite this node can use; its error completes "--invite …". */
+function inviteFromText(t: string): Invite {
+  let inv: Invite;
+  try {
+    inv = decodeInvite(t);
+  } catch (err) {
+    if (err instanceof InviteError) throw new Error(`is not usable: ${err.message}`, { cause: err });
+    throw err;
+  }
+  const problem = inviteVersionProblem(inv);
+  if (problem) throw new Error(`is not usable: ${problem}`);
+  return inv;
+}
+
+export const NODE_OPTIONS = {
+  id: { flag: 'id', arg: 'ID', help: 'this peer\'s permanent id (1–64 of A–Z a–z 0–9 _ . -)', schema: fromText((t) => {
+    if (!ID_PATTERN.test(t)) throw new Error(`must be 1–64 of A–Z a–z 0–9 _ . - (got "${t}")`);
+    return t;
+  }) },
+  httpPort: { flag: 'http', arg: 'PORT', help: 'HTTP port: peer REST, the UI, MQTT over WebSocket at /mqtt', schema: port() },
+  mqttPort: { flag: 'mqtt', arg: 'PORT', help: 'MQTT (TCP) port for players', schema: port() },
+  dataDir: { flag: 'data', arg: 'DIR', help: 'data directory (identity, secret, Raft log, match logs)', schema: fromText((t) => path.resolve(t)) },
+  host: { flag: 'host', arg: 'ADDR', shows: '127.0.0.1', help: 'bind address; 0.0.0.0 serves friends on other machines', schema: fromText((t) => t).default('127.0.0.1') },
+  advertise: { flag: 'advertise', arg: 'URL', shows: 'http://HOST:HTTP', help: 'how the other peers reach this node', schema: fromText(httpUrl('must be an http:// URL')).optional() },
+  secretFile: { flag: 'secret-file', arg: 'FILE', shows: 'DIR/secret', help: 'cluster secret file, created on bootstrap if missing', schema: fromText((t) => path.resolve(t)).optional() },
+  secret: { env: 'TRINCA_SECRET', help: 'the cluster secret itself (one line of base64url)', schema: fromText((t) => t.trim() || undefined).optional() },
+  join: { flag: 'join', arg: 'URL[,URL…]', shows: 'none: bootstrap a new cluster', help: 'register with an existing cluster through these peers', schema: fromText((t) => {
+    const urls = t.split(',').map((s) => s.trim()).filter(Boolean);
+    for (const u of urls) {
+      try {
+        new URL(u);
+      } catch {
+        throw new Error(`"${u}" is not a URL`);
+      }
+    }
+    return urls;
+  }).default([]) },
+  invite: { flag: 'invite', arg: 'CODE', help: 'an invite code (cluster id, secret and peers in one string)', schema: fromText(inviteFromText).optional() },
+  stockScale: { flag: 'stock-scale', env: 'TRINCA_STOCK_SCALE', arg: 'N', shows: '1', help: 'stock size multiplier at bootstrap, 2,800 cards per unit', schema: integer(1).default(1) },
+  uiDir: { flag: 'ui', arg: 'DIR', shows: 'renderer/dist when built', help: 'built player UI served at /', schema: fromText((t) => path.resolve(t)).optional() },
+  turnMs: { flag: 'turn-ms', env: 'TRINCA_TURN_MS', arg: 'MS', shows: '30000', help: 'turn timer: the lowest card is played for a player silent this long', schema: integer(1).default(30_000) },
+  forfeitMs: { flag: 'forfeit-ms', env: 'TRINCA_FORFEIT_MS', arg: 'MS', shows: '60000', help: 'a player whose connection is gone this long forfeits', schema: integer(1).default(60_000) },
+  snapshotEvery: { flag: 'snapshot-every', env: 'TRINCA_SNAPSHOT_EVERY', arg: 'N', shows: '10000', help: 'snapshot the ledger and compact the Raft log every N applied entries', schema: integer(1).default(10_000) },
+  metricsBind: { flag: 'metrics-bind', env: 'TRINCA_METRICS_BIND', arg: 'HOST:PORT', shows: 'off', help: 'also serve /metrics without authentication here (loopback only) for a local Prometheus', schema: fromText(parseMetricsBind).optional() },
+  logLevel: { flag: 'log-level', env: 'TRINCA_LOG_LEVEL', arg: 'LEVEL', shows: 'info', help: `JSON log level on stderr: ${LOG_LEVELS.join(', ')}`, schema: fromText((t) => {
+    if (!(LOG_LEVELS as readonly string[]).includes(t)) throw new Error(`must be one of ${LOG_LEVELS.join(', ')}, got "${t}"`);
+    return t;
+  }).default('info') },
+} as const;
+
+/** The node's options as zod parses them, with the checks that involve two of them. */
+export const NodeOptionsSchema = optionsSchema(NODE_OPTIONS).superRefine((o, ctx) => {
+  if (o.httpPort === o.mqttPort) ctx.addIssue({ code: 'custom', path: ['mqttPort'], message: 'and --http must be different ports' });
+  if (o.invite && o.secret && o.invite.secret !== o.secret) ctx.addIssue({ code: 'custom', path: ['invite'], message: 'and TRINCA_SECRET name different secrets' });
+  if (o.secretFile && (o.secret || o.invite)) ctx.addIssue({ code: 'custom', path: ['secretFile'], message: 'conflicts: give the secret one way: --secret-file, TRINCA_SECRET or --invite' });
+});
+
+export type NodeOptions = OptionValues<typeof NODE_OPTIONS>;
+
+/** Every option startNode reads as parsed, plus what the invite and the timers fold into. */
+export type NodeConfig = Omit<NodeOptions, 'invite' | 'turnMs' | 'forfeitMs'> & {
   /** Cluster id learned from an invite (checked against the peers). */
   inviteClusterId?: string;
-  stockScale: number;
-  /** Directory with the built UI to serve at `/`, if any. */
-  uiDir?: string;
   timing: TimingConfig;
-  /** Snapshot the ledger and compact the Raft log every this many applied entries. */
-  snapshotEvery: number;
-  /** Log level for pino. */
-  logLevel: string;
+};
+
+/** Folds parsed options into the NodeConfig startNode takes (the invite's secret and peers, the timers). */
+export function nodeConfig(o: NodeOptions): NodeConfig {
+  const { invite, turnMs, forfeitMs, ...rest } = o;
+  return {
+    ...rest,
+    secret: invite?.secret ?? rest.secret,
+    join: invite ? [...new Set([...rest.join, ...invite.peers])] : rest.join,
+    inviteClusterId: invite?.clusterId,
+    timing: { ...DEFAULT_TIMING, turnMs, disconnectForfeitMs: forfeitMs },
+  };
+}
+
+/** `trinca node`'s argv and environment → NodeConfig, or a UsageError naming the flag at fault. */
+export function parseNodeOptions(argv: string[], env: NodeJS.ProcessEnv): NodeConfig {
+  return nodeConfig(readOptions(NODE_OPTIONS, argv, env, NodeOptionsSchema as never));
+}
+
+/**
+ * The same options given as text by a program (the desktop app) rather than typed by a user:
+ * `values` wins over the environment, as a flag would.
+ */
+export function nodeConfigFromValues(values: Partial<Record<keyof typeof NODE_OPTIONS, string>>, env: NodeJS.ProcessEnv): NodeConfig {
+  const raw: Record<string, string | undefined> = {};
+  for (const [key, spec] of Object.entries(NODE_OPTIONS) as [string, { env?: string }][]) {
+    const fromEnv = spec.env && env[spec.env] ? env[spec.env] : undefined;
+    raw[key] = values[key as keyof typeof NODE_OPTIONS] ?? fromEnv;
+  }
+  return nodeConfig(parseRaw(NODE_OPTIONS, raw, {}, NodeOptionsSchema as never));
 }
 
 export interface TimingConfig {
@@ -34,7 +137,7 @@ export interface TimingConfig {
   raftTickMs: number;
   raftHeartbeatTicks: number;
   raftElectionTicks: number;
-  /** Turn timer (DESIGN §5). */
+  /** Turn timer (docs/design.md §5). */
   turnMs: number;
   /** Forfeit after a player's connection is gone this long. */
   disconnectForfeitMs: number;
@@ -46,9 +149,9 @@ export const DEFAULT_TIMING: TimingConfig = {
   heartbeatMs: 500,
   deadAfterMs: 1500,
   // Raft: ticks of 10 ms (counted on the wall clock, see RaftNode.start), heartbeats every
-  // 100 ms, election timeout drawn from [60, 120) ticks = 0.6–1.2 s. DESIGN §7's 1–2 s
-  // put a leader kill -9 at 1.3–1.9 s before purchases were served again (target ≤ 2 s);
-  // the measurements behind 60 are in docs/architecture/raft.md, "Tuning".
+  // 100 ms, election timeout drawn from [60, 120) ticks = 0.6–1.2 s, below docs/design.md
+  // §7's 1–2 s so a leader kill -9 is served again within its 2 s target; the measurements
+  // behind 60 are in docs/architecture/raft.md, "Tuning".
   raftTickMs: 10,
   raftHeartbeatTicks: 10,
   raftElectionTicks: 60,
@@ -57,7 +160,6 @@ export const DEFAULT_TIMING: TimingConfig = {
   failoverMs: 1000,
 };
 
-export const ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
 export function advertisedUrl(cfg: Pick<NodeConfig, 'advertise' | 'host' | 'httpPort'>): string {
   if (cfg.advertise) return cfg.advertise.replace(/\/+$/, '');

@@ -1,4 +1,4 @@
-// Structured JSON logs (DESIGN §11): one pino root per node, a child per component.
+// Structured JSON logs (docs/design.md §11): one pino root per node, a child per component.
 import pino, { type Logger } from 'pino';
 
 export type Component =

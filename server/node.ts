@@ -7,6 +7,7 @@ import type Router from '@koa/router';
 import type { PeerState } from './http/app.ts';
 import { randomUUID } from 'node:crypto';
 import { advertisedUrl, type NodeConfig } from './config.ts';
+import { PROTOCOL_VERSION } from '../protocol/version.ts';
 import { createRootLogger, componentLogger } from './log.ts';
 import { createMetrics } from './metrics/metrics.ts';
 import { deriveKeys, SecretError } from './security/keys.ts';
@@ -16,6 +17,7 @@ import { createApp } from './http/app.ts';
 import { HttpError } from './http/errors.ts';
 import { clusterRouter } from './cluster/routes.ts';
 import { metricsRouter } from './metrics/routes.ts';
+import { metricsListener } from './metrics/loopback.ts';
 import { Membership } from './cluster/membership.ts';
 import { HeartbeatLoop } from './cluster/heartbeat.ts';
 import { discoverClusterId, registerWith, JoinError } from './cluster/join.ts';
@@ -176,6 +178,7 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
     {
       log: componentLogger(root, 'HTTP'),
       metrics,
+      selfId: config.id,
       jwtKey: keys.jwt,
       clusterId: () => clusterId,
       publicPaths: ['/health', '/servers', '/', '/index.html', '/assets/', '/favicon.ico'],
@@ -203,10 +206,17 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
   const server = http.createServer(app.callback());
   server.keepAliveTimeout = 30_000;
   await listen(server, config.host, config.httpPort, 'HTTP');
+  const metricsServer = config.metricsBind ? metricsListener(metrics) : null;
   try {
     await broker.start(config.host, config.mqttPort).catch((err: NodeJS.ErrnoException) => {
       throw new NodeStartError(portProblem('MQTT', config.host, config.mqttPort, err));
     });
+    if (metricsServer && config.metricsBind) {
+      await listen(metricsServer, config.metricsBind.host, config.metricsBind.port, 'metrics').catch(async (err: Error) => {
+        await broker.stop();
+        throw err;
+      });
+    }
   } catch (err) {
     server.close();
     throw err;
@@ -215,6 +225,8 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
 
   // ---- join ------------------------------------------------------------------------------
   const closeAll = async () => {
+    metricsServer?.closeAllConnections();
+    metricsServer?.close();
     await broker.stop();
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
@@ -230,8 +242,9 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
       await admission.admit(m);
       clusterLog.info({ peer: m.id, address: m.address }, 'peer registered');
     } else if (raft?.leader && addressOf(raft.leader)) {
-      // Relay to the leader, which adds the peer through the log.
-      await client.post<RegisterResponse>(addressOf(raft.leader)!, '/register', m, { timeoutMs: 10_000 });
+      // Relay to the leader, which adds the peer through the log (this node checked the
+      // peer's protocol version, so it vouches with its own).
+      await client.post<RegisterResponse>(addressOf(raft.leader)!, '/register', { ...m, version: PROTOCOL_VERSION }, { timeoutMs: 10_000 });
     } else {
       throw new HttpError(503, 'NO_LEADER', 'no leader to admit the peer yet; try again');
     }

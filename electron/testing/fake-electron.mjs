@@ -48,6 +48,12 @@ export class BrowserWindow extends EventEmitter {
   isMinimized() {
     return false;
   }
+  isDestroyed() {
+    return false;
+  }
+  isVisible() {
+    return true;
+  }
   restore() {}
   focus() {}
 }
@@ -90,6 +96,12 @@ export const app = {
   getVersion() {
     return '0.0.0-test';
   },
+  isPackaged: process.env.FAKE_PACKAGED === '1',
+};
+
+export const Menu = {
+  buildFromTemplate: (template) => ({ template }),
+  setApplicationMenu: (menu) => out({ event: 'menu', template: menu ? menu.template : null }),
 };
 
 export const ipcMain = {
@@ -105,10 +117,18 @@ export const session = {
   },
 };
 export const shell = { openPath: async (p) => out({ event: 'openPath', path: p }) };
-export const dialog = { showErrorBox: (title, message) => out({ event: 'errorBox', message }) };
+// showMessageBox answers with the button index of the last `dialog-answer` command (0: the first).
+let dialogAnswer = 0;
+export const dialog = {
+  showErrorBox: (title, message) => out({ event: 'errorBox', message }),
+  showMessageBox: async (_win, opts) => {
+    out({ event: 'messageBox', message: opts.message, detail: opts.detail, buttons: opts.buttons });
+    return { response: dialogAnswer };
+  },
+};
 export const contextBridge = {};
 export const ipcRenderer = {};
-export default { app, BrowserWindow, ipcMain, session, shell, dialog };
+export default { app, BrowserWindow, ipcMain, Menu, session, shell, dialog };
 
 const rl = readline.createInterface({ input: process.stdin });
 rl.on('line', async (line) => {
@@ -145,6 +165,15 @@ rl.on('line', async (line) => {
       }
       case 'permission':
         return permissionRequest({ getURL: () => c.url }, c.permission, (ok) => reply({ value: ok, check: permissionCheck(null, c.permission, c.url) }));
+      case 'fail-load':
+        win.webContents.emit('did-fail-load', {}, c.code, c.description, c.url, c.isMainFrame ?? true);
+        return reply({ value: true });
+      case 'renderer-gone':
+        win.webContents.emit('render-process-gone', {}, { reason: c.reason, exitCode: c.exitCode ?? 1 });
+        return reply({ value: true });
+      case 'dialog-answer':
+        dialogAnswer = c.response;
+        return reply({ value: true });
       case 'quit':
         return app.quit();
     }

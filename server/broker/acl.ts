@@ -1,4 +1,4 @@
-// Topic ACLs for players (DESIGN §4), as pure functions of the player and the topic.
+// Topic ACLs for players (docs/design.md §4), as pure functions of the player and the topic.
 import { parseTopic } from '../../protocol/topics.ts';
 
 /** Player ids appear inside topic names, so they must not contain topic syntax. */

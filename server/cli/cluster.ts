@@ -1,36 +1,26 @@
 // `trinca cluster`: a local cluster of N peers on loopback, each its own OS process
 // (so one can be killed like a friend's computer going away). Ctrl-C stops them all.
-import { parseArgs } from 'node:util';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { fromText, integer, readOptions, usage } from './options.ts';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/trinca.js');
 
-function int(name: string, v: string | undefined, dflt: number, min: number, max: number): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw Object.assign(new Error(`--${name} must be an integer ${min}–${max}, got "${v}"`), { code: 'ERR_PARSE_ARGS_USAGE' });
-  return n;
-}
+export const CLUSTER_OPTIONS = {
+  size: { flag: 'size', arg: 'N', shows: '3', help: 'number of peers (1–9)', schema: integer(1, 9).default(3) },
+  baseHttp: { flag: 'base-http', arg: 'PORT', shows: '8081', help: 'HTTP port of the first peer; peer i gets PORT+i', schema: integer(1, 65526, 'a port number 1–65526').default(8081) },
+  baseMqtt: { flag: 'base-mqtt', arg: 'PORT', shows: '1884', help: 'MQTT port of the first peer; peer i gets PORT+i', schema: integer(1, 65526, 'a port number 1–65526').default(1884) },
+  data: { flag: 'data', arg: 'DIR', shows: '.trinca/cluster', help: 'one data dir per peer under DIR, the shared secret and the peers\' logs', schema: fromText((t) => t).default('.trinca/cluster') },
+  stockScale: { flag: 'stock-scale', arg: 'N', shows: '1', help: 'stock size multiplier, passed to every peer', schema: integer(1).optional() },
+} as const;
+
+export const CLUSTER_USAGE = usage('trinca cluster [options]', CLUSTER_OPTIONS, 'Starts a local cluster of N peers on loopback, each its own process, and prints each peer\'s UI URL.\nCtrl-C stops them all.');
 
 export async function runCluster(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      size: { type: 'string' },
-      'base-http': { type: 'string' },
-      'base-mqtt': { type: 'string' },
-      data: { type: 'string' },
-      'stock-scale': { type: 'string' },
-    },
-  });
-  const size = int('size', values.size, 3, 1, 9);
-  const baseHttp = int('base-http', values['base-http'], 8081, 1, 65535 - size);
-  const baseMqtt = int('base-mqtt', values['base-mqtt'], 1884, 1, 65535 - size);
-  const dataRoot = path.resolve(values.data ?? '.trinca/cluster');
+  const { size, baseHttp, baseMqtt, data, stockScale } = readOptions(CLUSTER_OPTIONS, argv);
+  const dataRoot = path.resolve(data);
   fs.mkdirSync(dataRoot, { recursive: true });
   const secretFile = path.join(dataRoot, 'secret');
   const children: ChildProcess[] = [];
@@ -60,7 +50,7 @@ export async function runCluster(argv: string[]): Promise<void> {
   for (let i = 0; i < size; i++) {
     const id = `p${i + 1}`;
     const args = [BIN, 'node', '--id', id, '--http', String(baseHttp + i), '--mqtt', String(baseMqtt + i), '--data', path.join(dataRoot, id), '--secret-file', secretFile];
-    if (values['stock-scale']) args.push('--stock-scale', values['stock-scale']);
+    if (stockScale) args.push('--stock-scale', String(stockScale));
     if (i > 0) args.push('--join', firstUrl);
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);

@@ -3,7 +3,6 @@
 // (identity, secret, the address book), mints a peer JWT and asks the node — or, if that
 // one does not answer, any other member — to remove X (POST /cluster/remove_member); the
 // request reaches the leader, which commits the Raft configuration change.
-import { parseArgs } from 'node:util';
 import path from 'node:path';
 import fs from 'node:fs/promises';
 import { loadIdentity, readSecret } from '../cluster/identity.ts';
@@ -11,25 +10,27 @@ import { deriveKeys } from '../security/keys.ts';
 import { signPeerToken } from '../security/jwt.ts';
 import { ID_PATTERN } from '../config.ts';
 import type { MemberInfo, RemoveMemberResponse } from '../../protocol/rest.ts';
+import { fromText, readOptions, usage } from './options.ts';
 
-class RemovePeerUsage extends Error {
-  readonly code = 'ERR_PARSE_ARGS_USAGE';
-}
+export const REMOVE_PEER_OPTIONS = {
+  data: { flag: 'data', arg: 'DIR', help: 'the data dir of a live node of the cluster', schema: fromText((t) => path.resolve(t)) },
+  id: { flag: 'id', arg: 'X', help: 'the peer to remove', schema: fromText((t) => {
+    if (!ID_PATTERN.test(t)) throw new Error(`must be 1–64 of A–Z a–z 0–9 _ . - (got "${t}")`);
+    return t;
+  }) },
+  secretFile: { flag: 'secret-file', arg: 'FILE', shows: 'DIR/secret', help: 'the cluster secret, when the node keeps it outside its data dir', schema: fromText((t) => path.resolve(t)).optional() },
+  peer: { flag: 'peer', arg: 'URL', shows: 'the members in DIR\'s address book', help: 'a live member to ask first', schema: fromText((t) => t).optional() },
+} as const;
+
+export const REMOVE_PEER_USAGE = usage('trinca remove-peer --data DIR --id X [options]', REMOVE_PEER_OPTIONS, 'Removes peer X, gone for good, from the cluster (a Raft configuration change through the leader).\nRun it next to a live member; never reuse X for another machine.');
 
 export async function removePeer(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: { data: { type: 'string' }, id: { type: 'string' }, 'secret-file': { type: 'string' }, peer: { type: 'string' } },
-  });
-  if (!values.data) throw new RemovePeerUsage('--data is required (the data dir of a live node of the cluster)');
-  if (!values.id) throw new RemovePeerUsage('--id is required (the peer to remove)');
-  if (!ID_PATTERN.test(values.id)) throw new RemovePeerUsage(`--id must be 1–64 of A–Z a–z 0–9 _ . - (got "${values.id}")`);
-  const dataDir = path.resolve(values.data);
+  const values = readOptions(REMOVE_PEER_OPTIONS, argv);
+  const dataDir = values.data;
   const identity = await loadIdentity(dataDir);
   if (!identity) throw new Error(`${dataDir} holds no Trinca node (no identity.json)`);
   if (identity.id === values.id) throw new Error(`${dataDir} is ${values.id}'s own data dir: run remove-peer from another member`);
-  const secret = await readSecret({ dataDir, secretFile: values['secret-file'] ? path.resolve(values['secret-file']) : undefined });
+  const secret = await readSecret({ dataDir, secretFile: values.secretFile });
   if (!secret) throw new Error(`no cluster secret found for ${dataDir} (give --secret-file)`);
   let members: MemberInfo[] = [];
   try {

@@ -1,4 +1,4 @@
-// Voting membership through the replicated log (DESIGN §7): a joining peer is added as a
+// Voting membership through the replicated log (docs/design.md §7): a joining peer is added as a
 // learner, and the leader promotes it to voter once it has caught up. One change at a time.
 import { ConfigChangeRefused, NotLeaderError, ProposalLostError, type RaftNode } from '../raft/raft-node.ts';
 import { members as ledgerMembers, type LedgerResult } from '../ledger/machine/index.ts';

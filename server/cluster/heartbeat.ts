@@ -1,6 +1,8 @@
-// Liveness and address gossip (DESIGN §3 /heartbeat): every ~500 ms each node tells every
-// member it is alive; a successful answer counts as hearing from that member, and its
-// member list is merged (so a peer that joined through someone else becomes known).
+// Liveness and address gossip (docs/design.md §3 /heartbeat): every ~500 ms each node tells
+// every member it is alive; a successful answer counts as hearing from that member, and its
+// member list is merged (so a peer that joined through someone else becomes known). Both
+// sides name their protocol version: a peer of another major version is not counted alive,
+// and the mismatch is logged once per peer.
 //
 // Fast crash detection: heartbeats keep a keep-alive connection to every peer open (on the
 // peer client's control lane). When a peer's process dies its kernel closes that
@@ -9,11 +11,13 @@
 // right away (Membership.markGone: silence = ∞) instead of after a second of silence. A
 // shadow then asks the ledger for the failover within one watchdog tick. Only a refused
 // connection counts: a slow or cut-off peer is still judged by silence alone, and the
-// ledger's epoch compare-and-set decides ownership either way (DESIGN §8).
+// ledger's epoch compare-and-set decides ownership either way (docs/design.md §8).
 import type { Membership } from './membership.ts';
 import type { PeerClient } from '../http/peer-client.ts';
 import type { HeartbeatBody, MemberInfo } from '../../protocol/rest.ts';
 import type { Logger } from '../log.ts';
+import { PeerRefusedError } from '../http/peer-client.ts';
+import { INCOMPATIBLE_VERSION, PROTOCOL_VERSION, versionProblem } from '../../protocol/version.ts';
 
 export interface HeartbeatDeps {
   membership: Membership;
@@ -30,6 +34,8 @@ export class HeartbeatLoop {
   private timer: NodeJS.Timeout | null = null;
   private readonly inFlight = new Set<string>();
   private readonly wasAlive = new Map<string, boolean>();
+  /** Peers whose version mismatch was already logged. */
+  private readonly mismatchLogged = new Set<string>();
 
   constructor(private readonly deps: HeartbeatDeps) {}
 
@@ -53,7 +59,7 @@ export class HeartbeatLoop {
   async farewell(): Promise<void> {
     const { membership, client, raftView } = this.deps;
     const self = membership.self;
-    const body: HeartbeatBody = { id: self.id, address: self.address, mqttPort: self.mqttPort, ...raftView(), leaving: true };
+    const body: HeartbeatBody = { id: self.id, address: self.address, mqttPort: self.mqttPort, ...raftView(), leaving: true, version: PROTOCOL_VERSION };
     await Promise.allSettled(membership.others().map((p) => client.post(p.address, '/heartbeat', body, { timeoutMs: 300 })));
   }
 
@@ -61,7 +67,7 @@ export class HeartbeatLoop {
     const { membership, raftView } = this.deps;
     const self = membership.self;
     const view = raftView();
-    const body: HeartbeatBody = { id: self.id, address: self.address, mqttPort: self.mqttPort, term: view.term, leader: view.leader };
+    const body: HeartbeatBody = { id: self.id, address: self.address, mqttPort: self.mqttPort, term: view.term, leader: view.leader, version: PROTOCOL_VERSION };
     for (const peer of membership.others()) this.send(peer, body, true);
     this.logTransitions();
   }
@@ -70,7 +76,7 @@ export class HeartbeatLoop {
   private probe(peer: MemberInfo): void {
     const { membership, raftView } = this.deps;
     const self = membership.self;
-    this.send(peer, { id: self.id, address: self.address, mqttPort: self.mqttPort, ...raftView() }, true);
+    this.send(peer, { id: self.id, address: self.address, mqttPort: self.mqttPort, ...raftView(), version: PROTOCOL_VERSION }, true);
   }
 
   private send(peer: MemberInfo, body: HeartbeatBody, retryOnReset: boolean): void {
@@ -80,12 +86,16 @@ export class HeartbeatLoop {
     this.inFlight.add(peer.id);
     let again = false;
     client
-      .post<{ members: MemberInfo[] }>(peer.address, '/heartbeat', body, { timeoutMs: this.deps.intervalMs * 2, lane: 'control' })
+      .post<{ members: MemberInfo[]; version?: string }>(peer.address, '/heartbeat', body, { timeoutMs: this.deps.intervalMs * 2, lane: 'control' })
       .then((res) => {
+        const problem = versionProblem(res?.version, `peer ${peer.id}`, `node ${membership.self.id}`);
+        if (problem) return this.mismatch(peer.id, problem);
+        this.mismatchLogged.delete(peer.id);
         membership.markSeen(peer.id);
         if (Array.isArray(res?.members)) this.deps.onMembers(res.members);
       })
       .catch((err: Error) => {
+        if (err instanceof PeerRefusedError && err.code === INCOMPATIBLE_VERSION) return this.mismatch(peer.id, err.detail);
         const msg = err.message;
         if (/ECONNREFUSED/.test(msg)) {
           if (membership.silenceMs(peer.id) !== Infinity) this.deps.log.info({ peer: peer.id }, 'peer refuses connections: marked gone');
@@ -98,6 +108,12 @@ export class HeartbeatLoop {
         this.inFlight.delete(peer.id);
         if (again) this.send(peer, body, false);
       });
+  }
+
+  private mismatch(peer: string, problem: string): void {
+    if (this.mismatchLogged.has(peer)) return;
+    this.mismatchLogged.add(peer);
+    this.deps.log.error({ peer }, problem);
   }
 
   private logTransitions(): void {

@@ -1,8 +1,10 @@
-// Joining an existing cluster: learn its id from a peer's public /health, then register
-// with a JWT made from the shared secret. A wrong secret shows up here as a 401.
+// Joining an existing cluster: learn its id (and protocol version) from a peer's public
+// /health, then register with a JWT made from the shared secret. A wrong secret shows up
+// here as a 401, a peer of another protocol major version as INCOMPATIBLE_VERSION.
 import type { PeerClient } from '../http/peer-client.ts';
 import { PeerRefusedError } from '../http/peer-client.ts';
 import type { HealthBody, MemberInfo, RegisterResponse } from '../../protocol/rest.ts';
+import { INCOMPATIBLE_VERSION, PROTOCOL_VERSION, versionProblem } from '../../protocol/version.ts';
 
 export class JoinError extends Error {}
 
@@ -13,6 +15,8 @@ export async function discoverClusterId(client: PeerClient, urls: string[], expe
     try {
       const h = await client.get<HealthBody>(url, '/health', { anonymous: true, timeoutMs: 3000 });
       if (typeof h?.clusterId !== 'string') throw new Error('not a Trinca node');
+      const problem = versionProblem(h.version, `the cluster at ${url}`);
+      if (problem) throw new JoinError(problem);
       if (expected && h.clusterId !== expected) {
         throw new JoinError(`${url} belongs to cluster ${h.clusterId}, not the invite's ${expected}`);
       }
@@ -37,8 +41,13 @@ export async function registerWith(client: PeerClient, urls: string[], self: Mem
     problems.length = 0;
     for (const url of urls) {
       try {
-        return await client.post<RegisterResponse>(url, '/register', self, { timeoutMs: 10_000 });
+        const res = await client.post<RegisterResponse>(url, '/register', { ...self, version: PROTOCOL_VERSION }, { timeoutMs: 10_000 });
+        const problem = versionProblem(res.version, `the cluster at ${url}`);
+        if (problem) throw new JoinError(problem);
+        return res;
       } catch (err) {
+        if (err instanceof JoinError) throw err;
+        if (err instanceof PeerRefusedError && err.code === INCOMPATIBLE_VERSION) throw new JoinError(err.detail);
         if (err instanceof PeerRefusedError && err.status === 401) {
           throw new JoinError(`wrong cluster secret: ${url} refused this node (${err.code})`);
         }

@@ -1,10 +1,11 @@
 // REST for membership: /register, /heartbeat, /servers, /health.
 import Router from '@koa/router';
 import { parseBody } from '../http/errors.ts';
-import { HeartbeatBody, RegisterBody, RemoveMemberBody, type HealthBody, type MemberInfo, type RegisterResponse, type RemoveMemberResponse } from '../../protocol/rest.ts';
+import { HeartbeatBody, RegisterBody, RemoveMemberBody, type HealthBody, type HeartbeatResponse, type MemberInfo, type RegisterResponse, type RemoveMemberResponse } from '../../protocol/rest.ts';
 import type { Membership } from './membership.ts';
 import type { PeerState } from '../http/app.ts';
 import { HttpError } from '../http/errors.ts';
+import { INCOMPATIBLE_VERSION, PROTOCOL_VERSION, versionProblem } from '../../protocol/version.ts';
 
 export interface ClusterRouteDeps {
   membership: Membership;
@@ -19,11 +20,17 @@ export interface ClusterRouteDeps {
   removeMember?: (id: string) => Promise<RemoveMemberResponse>;
 }
 
+/** 409 INCOMPATIBLE_VERSION, with the message the peer's operator reads, for a peer of another major version. */
+function refuseIncompatible(version: string | undefined, peer: string, self: string): void {
+  const problem = versionProblem(version, `peer ${peer}`, `node ${self}`);
+  if (problem) throw new HttpError(409, INCOMPATIBLE_VERSION, problem);
+}
+
 export function clusterRouter(deps: ClusterRouteDeps): Router<PeerState> {
   const r = new Router<PeerState>();
 
   r.get('/health', (ctx) => {
-    const body: HealthBody = { ok: true, id: deps.membership.self.id, clusterId: deps.clusterId(), raftRole: deps.selfRole() };
+    const body: HealthBody = { ok: true, id: deps.membership.self.id, clusterId: deps.clusterId(), raftRole: deps.selfRole(), version: PROTOCOL_VERSION };
     ctx.body = body;
   });
 
@@ -39,16 +46,19 @@ export function clusterRouter(deps: ClusterRouteDeps): Router<PeerState> {
       throw new HttpError(403, 'FORBIDDEN', 'a peer may only register itself (id must equal the token server_id)');
     }
     if (body.id === deps.membership.self.id) throw new HttpError(409, 'ID_TAKEN', `id ${body.id} is this node's own id`);
-    ctx.body = await deps.register(body);
+    const { version, ...member } = body;
+    refuseIncompatible(version, body.id, deps.membership.self.id);
+    ctx.body = { ...(await deps.register(member)), version: PROTOCOL_VERSION } satisfies RegisterResponse;
   });
 
   r.post('/heartbeat', (ctx) => {
     const body = parseBody(HeartbeatBody, ctx.request.body);
     if (body.id !== ctx.state.peer) throw new HttpError(403, 'FORBIDDEN', 'heartbeat id must equal the token server_id');
+    refuseIncompatible(body.version, body.id, deps.membership.self.id);
     if (body.leaving) deps.membership.markGone(body.id);
     else if (deps.membership.get(body.id)) deps.membership.markSeen(body.id, { term: body.term, leader: body.leader });
     deps.onHeartbeat(body);
-    ctx.body = { members: deps.membership.list() };
+    ctx.body = { members: deps.membership.list(), version: PROTOCOL_VERSION } satisfies HeartbeatResponse;
   });
 
   r.post('/cluster/remove_member', async (ctx) => {

@@ -1,4 +1,4 @@
-// Public API of the match rules (DESIGN §5, §8): a pure reducer over a match's event log.
+// Public API of the match rules (docs/design.md §5, §8): a pure reducer over a match's event log.
 export type {
   Phase,
   HandSource,

@@ -1,5 +1,5 @@
 // zod schemas for match events and commands: replicated events and forwarded commands
-// come from the network and are validated before they touch a state (DESIGN §9).
+// come from the network and are validated before they touch a state (docs/design.md §9).
 import { z } from 'zod';
 import { cardSchema } from '../../protocol/cards.ts';
 import type { MatchCommand, MatchEvent } from './types.ts';

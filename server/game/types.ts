@@ -1,4 +1,4 @@
-// Vocabulary of one match (DESIGN §5, §8): its state, the events of its log, the commands
+// Vocabulary of one match (docs/design.md §5, §8): its state, the events of its log, the commands
 // players send, and the refusal codes. The state is plain JSON data, so it can be hashed,
 // stored and sent as is.
 import type { Card } from '../../protocol/cards.ts';

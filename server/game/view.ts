@@ -1,4 +1,4 @@
-// What players may see. publicView is the ATUALIZACAO_JOGO payload (DESIGN §4): counts and
+// What players may see. publicView is the ATUALIZACAO_JOGO payload (docs/design.md §4): counts and
 // played cards only, never a hand. handOf is for the MAO event to the hand's owner only.
 import type { Card } from '../../protocol/cards.ts';
 import type { MatchPlayer, MatchResult, MatchState, Phase, PlayedCard, Trick } from './types.ts';
@@ -14,7 +14,7 @@ export interface PublicView {
   handCounts: Record<string, number>;
   message: string;
   host: string;
-  // Beyond the DESIGN fields, for the match screen:
+  // Beyond the fields docs/design.md §4 names, for the match screen:
   shadow: string | null;
   epoch: number;
   players: MatchPlayer[];

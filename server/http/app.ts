@@ -7,7 +7,8 @@ import { HttpError } from './errors.ts';
 import { decodeJwt } from 'jose';
 import { TOKEN_TTL_S, verifyAuthorization } from '../security/jwt.ts';
 import type { Logger } from '../log.ts';
-import type { Metrics } from '../metrics/metrics.ts';
+import { secondsSince, type Metrics } from '../metrics/metrics.ts';
+import { INCOMPATIBLE_VERSION, VERSION_HEADER, versionProblem } from '../../protocol/version.ts';
 
 export const BODY_LIMIT = '1mb';
 /**
@@ -20,6 +21,8 @@ const SNAPSHOT_PATH = '/raft/install_snapshot';
 export interface AppDeps {
   log: Logger;
   metrics: Metrics;
+  /** This node's id, to name it in a version refusal. */
+  selfId: string;
   jwtKey: Uint8Array;
   clusterId: () => string;
   /** GET paths (exact; '/' is the root only) or prefixes (like '/assets/') reachable without a peer JWT. */
@@ -56,7 +59,7 @@ export function createApp(deps: AppDeps, routers: Router<PeerState>[], fallback?
       }
     } finally {
       const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'other';
-      deps.metrics.httpDuration.observe({ method: ctx.method, route: String(route), status: String(ctx.status) }, performance.now() - started);
+      deps.metrics.httpDuration.observe({ method: ctx.method, route: String(route), status: String(ctx.status) }, secondsSince(started));
     }
   });
 
@@ -73,6 +76,10 @@ export function createApp(deps: AppDeps, routers: Router<PeerState>[], fallback?
       verified.remember(header!, clusterId, peer);
     }
     ctx.state.peer = peer;
+    // A peer of another protocol major version is refused on every endpoint (Raft and matches
+    // included), not only on /register and /heartbeat; no header = a peer from before versions.
+    const problem = versionProblem(ctx.get(VERSION_HEADER) || undefined, `peer ${peer}`, `node ${deps.selfId}`);
+    if (problem) throw new HttpError(409, INCOMPATIBLE_VERSION, problem);
     return next();
   });
 

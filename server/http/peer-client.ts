@@ -2,6 +2,7 @@
 // classified so callers can tell "the peer said no" from "the peer is unreachable".
 import http from 'node:http';
 import type { PeerTokenSource } from '../security/jwt.ts';
+import { PROTOCOL_VERSION, VERSION_HEADER } from '../../protocol/version.ts';
 
 export class PeerUnreachableError extends Error {
   constructor(
@@ -17,11 +18,12 @@ export class PeerRefusedError extends Error {
     readonly url: string,
     readonly status: number,
     readonly code: string,
-    message: string,
+    /** The peer's own message (without url, status and code). */
+    readonly detail: string,
     /** The whole error body, for refusals that carry data (e.g. a shadow's LOG_AHEAD log). */
     readonly body?: unknown,
   ) {
-    super(`${url}: ${status} ${code}: ${message}`);
+    super(`${url}: ${status} ${code}: ${detail}`);
   }
 }
 
@@ -70,7 +72,7 @@ export class PeerClient {
 
   private async send<T>(method: string, baseUrl: string, path: string, payload: Buffer | undefined, opts: CallOptions): Promise<T> {
     const url = new URL(path, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', [VERSION_HEADER]: PROTOCOL_VERSION };
     if (payload) {
       headers['content-type'] = 'application/json';
       headers['content-length'] = String(payload.length);

@@ -1,4 +1,4 @@
-// REST for the ledger: the stock (DESIGN §3) and /raft/propose, through which a follower
+// REST for the ledger: the stock (docs/design.md §3) and /raft/propose, through which a follower
 // hands a command to the leader (documented in docs/protocol.md).
 import Router from '@koa/router';
 import { z } from 'zod';

@@ -10,7 +10,7 @@ import type { Membership } from '../cluster/membership.ts';
 import type { LedgerReplica } from '../ledger/replica.ts';
 import type { LedgerService } from '../ledger/service.ts';
 import type { Logger } from '../log.ts';
-import type { Metrics } from '../metrics/metrics.ts';
+import { secondsSince, type Metrics } from '../metrics/metrics.ts';
 import type { MatchLogStore } from '../storage/match-log.ts';
 import { stateHash, type HandSource } from '../game/index.ts';
 import { MatchCore, current, type Answer, type CoreInput, type PeerReply, type PeerRequest, type Ready } from './core/index.ts';
@@ -239,7 +239,7 @@ export class MatchDriver {
           : this.d.client.post<unknown>(address, path, body, { timeoutMs });
     call.then(
       (res) => {
-        if (request.type === 'replicate') this.d.metrics.replicationLatency.observe(performance.now() - t0);
+        if (request.type === 'replicate') this.d.metrics.replicationLatency.observe(secondsSince(t0));
         back(replyFromBody(request, res));
       },
       (err: Error) => back(refusalOf(err)),

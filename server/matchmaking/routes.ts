@@ -1,4 +1,4 @@
-// REST for matchmaking (DESIGN §3): a peer asks for an opponent, then commits or releases
+// REST for matchmaking (docs/design.md §3): a peer asks for an opponent, then commits or releases
 // the reservation. GET /matchmaking/fila shows this node's queue (operators and tests).
 import Router from '@koa/router';
 import { HttpError, parseBody } from '../http/errors.ts';

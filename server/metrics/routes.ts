@@ -1,5 +1,6 @@
-// GET /metrics (Prometheus text). Authenticated like every other peer endpoint (DESIGN §3);
-// docs/operations.md shows how to scrape it with a token from `trinca token`.
+// GET /metrics (Prometheus text). Authenticated like every other peer endpoint (docs/design.md
+// §3); for a stock Prometheus, `--metrics-bind` serves the same text on loopback without a
+// token (loopback.ts). docs/operations.md, "Monitoring", shows both.
 import Router from '@koa/router';
 import type { Metrics } from './metrics.ts';
 import type { PeerState } from '../http/app.ts';

@@ -17,7 +17,7 @@ export interface LedgerHandlerDeps {
   ledger: () => LedgerService | null;
   metrics: Metrics;
   /**
-   * Inside a match awaiting purchases the pack becomes the hand (DESIGN §4): returns the
+   * Inside a match awaiting purchases the pack becomes the hand (docs/design.md §4): returns the
    * pack bought that way, or null when this purchase is an ordinary one.
    */
   matchPurchase?: (playerId: string, requestId: string) => Promise<{ cards: Card[]; remaining: number | null } | null>;

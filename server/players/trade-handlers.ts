@@ -1,4 +1,4 @@
-// Player commands for trades with consent (DESIGN §4, docs/protocol.md "Trades"):
+// Player commands for trades with consent (docs/design.md §4, docs/protocol.md "Trades"):
 //   PROPOR_TROCA    → TRADE_OFFER in the ledger → reply TROCA_ENVIADA {requestId, tradeId};
 //                     the recipient, wherever it is connected, gets TROCA_PROPOSTA.
 //   RESPONDER_TROCA → TRADE (accept) or TRADE_DECLINE → both players get TROCA_CONCLUIDA or

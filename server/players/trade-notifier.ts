@@ -1,4 +1,4 @@
-// Trade notifications from the applied log (DESIGN §4). Every node applies every committed
+// Trade notifications from the applied log (docs/design.md §4). Every node applies every committed
 // entry, so each node tells the players connected to IT: the recipient of a new offer gets
 // TROCA_PROPOSTA; both parties get TROCA_CONCLUIDA or TROCA_RECUSADA when the offer closes.
 // Which entry created or closed a trade is read from the ledger (`createdAt` / `closedAt`

@@ -13,7 +13,7 @@ import { RaftStorage } from '../storage/raft-storage.ts';
 import { sendRequest } from './transport.ts';
 import type { PeerClient } from '../http/peer-client.ts';
 import type { Logger } from '../log.ts';
-import type { Metrics } from '../metrics/metrics.ts';
+import { secondsSince, type Metrics } from '../metrics/metrics.ts';
 
 /** What the driver needs of the replicated state machine. */
 export interface StateMachine<R> {
@@ -341,7 +341,7 @@ export class RaftNode<R> {
     if (rd.snapshot || rd.entries.length > 0 || hs) {
       const t0 = performance.now();
       await this.storage.save({ hardState: hs, entries: rd.entries, snapshot: rd.snapshot }, rd.mustSync);
-      this.o.metrics.raftSyncDuration.observe(performance.now() - t0);
+      this.o.metrics.raftSyncDuration.observe(secondsSince(t0));
       if (rd.snapshot) this.durableIndex = rd.snapshot.lastIncludedIndex;
       if (rd.entries.length > 0) this.durableIndex = rd.entries[rd.entries.length - 1].index;
       if (hs) {

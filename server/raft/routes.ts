@@ -1,4 +1,4 @@
-// REST endpoints of the Raft transport (DESIGN §3). The sender is the JWT's server_id;
+// REST endpoints of the Raft transport (docs/design.md §3). The sender is the JWT's server_id;
 // a body naming someone else as candidate or leader is a forgery and is refused.
 import Router from '@koa/router';
 import { parseBody, HttpError } from '../http/errors.ts';

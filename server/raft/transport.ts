@@ -1,4 +1,4 @@
-// Raft messages over the REST endpoints of DESIGN §3. Requests become POSTs; the HTTP
+// Raft messages over the REST endpoints of docs/design.md §3. Requests become POSTs; the HTTP
 // response is turned back into the matching response message for the sender's core.
 import type { AppendRequest, RaftMessage, SnapshotRequest, VoteRequest } from './core/types.ts';
 import type { PeerClient } from '../http/peer-client.ts';

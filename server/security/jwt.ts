@@ -1,4 +1,4 @@
-// Peer-to-peer JWTs (DESIGN §3): HS256 via jose, claims server_id/iat/exp (≤ 60 s ahead),
+// Peer-to-peer JWTs (docs/design.md §3): HS256 via jose, claims server_id/iat/exp (≤ 60 s ahead),
 // iss = aud = trinca:<clusterId>. Verification pins the algorithm so `alg: none` and
 // key-confusion tokens are refused.
 import { SignJWT, jwtVerify, errors } from 'jose';

@@ -1,4 +1,4 @@
-// Keys derived from the cluster secret (DESIGN §9): HKDF-SHA256, salt "trinca", 32 bytes,
+// Keys derived from the cluster secret (docs/design.md §9): HKDF-SHA256, salt "trinca", 32 bytes,
 // info "jwt" for peer tokens and "event-hmac" for game-event signatures.
 import { hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 

@@ -1,4 +1,4 @@
-// Errors the node turns into "stop with one clear line" (DESIGN §2, §10).
+// Errors the node turns into "stop with one clear line" (docs/design.md §2, §10).
 
 /** Damaged data that recovery must not guess about. */
 export class CorruptionError extends Error {

@@ -436,7 +436,7 @@ export class ChaosBot {
       return;
     }
     if (soldOut) {
-      // Sold out and fewer than 5 cards of our own: nothing to play with (DESIGN §5 has no
+      // Sold out and fewer than 5 cards of our own: nothing to play with (docs/design.md §5 has no
       // timer for this phase). Try a purchase again now and then, with a fresh requestId.
       m.handReq = `h-${m.matchId}-${++m.handAttempt}`;
       await this.waitChange(2000);

@@ -1,6 +1,6 @@
 // The chaos campaign's checker: a pure function of the history of client operations and the
 // final state pulled from every peer after healing (LESSONS "Jepsen's method"). No I/O, no
-// clock: the same inputs always give the same verdict. What it checks (DESIGN §6, §8):
+// clock: the same inputs always give the same verdict. What it checks (docs/design.md §6, §8):
 //
 //  ledger   no card has two owners; sold + remaining = total; sold = cards owned by the
 //           players; every acknowledged purchase is in the final ledger of every peer (its

@@ -4,7 +4,7 @@
 // answer on the player's eventos — ERRO {code, message} with the requestId when it was
 // readable, or the command's result — the connection stays open, the node keeps running,
 // and the ledger does not move. Publishing outside the player's own topic closes that
-// connection (DESIGN §4) and changes nothing else; a refused subscription is SUBACK 128.
+// connection (docs/design.md §4) and changes nothing else; a refused subscription is SUBACK 128.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import fc from 'fast-check';
 import type { TestCluster, Peer } from '../support/peer.ts';

@@ -1,4 +1,4 @@
-// Peer authentication (DESIGN §3): every bad token is a 401 with a documented code,
+// Peer authentication (docs/design.md §3): every bad token is a 401 with a documented code,
 // and the refused call changes nothing.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { SignJWT, base64url } from 'jose';
@@ -77,7 +77,7 @@ describe('peer JWT authentication', () => {
     const token = await peerToken(cluster.secretFile, clusterId, 'tester');
     const m = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
     expect(m.status).toBe(200);
-    expect(await m.text()).toContain('trinca_http_request_duration_ms');
+    expect(await m.text()).toContain('trinca_http_request_duration_seconds');
     const bad = await postJson<{ error: string }>(`${url}/heartbeat`, { id: 5 }, token);
     expect(bad.status).toBe(400);
     expect(bad.body.error).toBe('BAD_REQUEST');

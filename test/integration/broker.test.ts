@@ -55,7 +55,7 @@ describe('player broker', () => {
     await a.connect(peer.mqttUrl);
     await b.connect(peer.mqttUrl);
     const granted = await a.client.subscribeAsync(`jogadores/${b.playerId}/eventos`).catch((e: Error) => e);
-    // MQTT.js rejects subscribeAsync when any topic gets 128 (STACK.md trap 7).
+    // MQTT.js rejects subscribeAsync when any topic gets 128 (docs/stack.md trap 7).
     if (granted instanceof Error) expect(granted.message).toMatch(/128|[Uu]nspecified|[Nn]ot authorized|subscri/i);
     else expect(granted[0].qos).toBe(128);
     expect(a.closed).toBe(false);

@@ -1,4 +1,4 @@
-// The CLI contract (DESIGN §2): one clear line and a non-zero exit for every bad start;
+// The CLI contract (docs/design.md §2): one clear line and a non-zero exit for every bad start;
 // `trinca cluster` brings up three peers and Ctrl-C stops them all; invites work.
 import { describe, it, expect, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -9,6 +9,10 @@ import { BIN, Peer, runCli, tempDir, waitFor } from '../support/peer.ts';
 import { freePorts } from '../support/ports.ts';
 import { getJson } from '../support/http.ts';
 import type { ServerInfo } from '../../protocol/rest.ts';
+import { COMMANDS } from '../../server/cli.ts';
+import { NODE_OPTIONS } from '../../server/config.ts';
+import { markdownTable, type OptionSpec } from '../../server/cli/options.ts';
+import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 
 const dirs: string[] = [];
 const dir = () => {
@@ -23,6 +27,77 @@ function oneLine(stderr: string): string {
   expect(lines).toHaveLength(1);
   return lines[0];
 }
+
+describe('trinca --help, --version and every command\'s usage', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+
+  it('--version prints the app and protocol versions and exits 0', async () => {
+    for (const flag of ['--version', '-v']) {
+      const r = await runCli([flag]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`trinca ${pkg.version} (protocol ${PROTOCOL_VERSION})\n`);
+      expect(r.stderr).toBe('');
+    }
+  });
+
+  it('--help lists every command and exits 0; no command prints it and exits 2', async () => {
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    for (const name of Object.keys(COMMANDS)) expect(help.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+    const none = await runCli([]);
+    expect(none.code).toBe(2);
+    expect(none.stdout).toBe(help.stdout);
+  });
+
+  it('every command answers --help (and -h, even after other flags) with every flag and its default, exit 0', async () => {
+    expect(Object.keys(COMMANDS).sort()).toEqual(['cluster', 'invite', 'node', 'remove-peer', 'token']);
+    for (const [name, cmd] of Object.entries(COMMANDS)) {
+      for (const args of [[name, '--help'], [name, '--data', '/nonexistent', '-h'], ['help', name]]) {
+        const r = await runCli(args);
+        expect(r.code, args.join(' ')).toBe(0);
+        expect(r.stderr, args.join(' ')).toBe('');
+        expect(r.stdout, args.join(' ')).toMatch(new RegExp(`^usage: trinca ${name} `));
+        for (const spec of Object.values(cmd.options) as OptionSpec[]) {
+          const line = r.stdout.split('\n').find((l) => (spec.flag ? l.startsWith(`  --${spec.flag} `) : l.startsWith(`  env ${spec.env} `)));
+          expect(line, `${name}: ${spec.flag ?? spec.env}`).toBeDefined();
+          if (spec.shows !== undefined) expect(line).toContain(`default ${spec.shows}`);
+          if (spec.flag && spec.env) expect(line).toContain(`env ${spec.env}`);
+        }
+      }
+    }
+  });
+
+  it('the node usage names every flag, timers and UI included', async () => {
+    const r = await runCli(['node', '--help']);
+    for (const f of ['--turn-ms MS', '--forfeit-ms MS', '--ui DIR', '--log-level LEVEL', '--metrics-bind HOST:PORT', '--stock-scale N', '--invite CODE']) expect(r.stdout).toContain(f);
+    expect((await runCli(['cluster', '--help'])).stdout).toContain('--stock-scale N');
+  });
+
+  it('README lists every command with its flags and carries the node\'s option table as the schema makes it', () => {
+    const readme = fs.readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    // After adding an option, paste the table this prints into README.md:
+    //   npx tsx -e "import {markdownTable} from './server/cli/options.ts'; import {NODE_OPTIONS} from './server/config.ts'; console.log(markdownTable(NODE_OPTIONS))"
+    expect(readme).toContain(markdownTable(NODE_OPTIONS));
+    for (const [name, cmd] of Object.entries(COMMANDS)) {
+      const row = readme.split('\n').find((l) => l.startsWith(`| \`trinca ${name} `));
+      expect(row, name).toBeDefined();
+      if (name === 'node') continue; // its flags are the table above
+      for (const spec of Object.values(cmd.options) as OptionSpec[]) if (spec.flag) expect(row, `${name} --${spec.flag}`).toContain(`--${spec.flag}`);
+    }
+  });
+
+  it('a usage error names the flag, points at --help and exits 2', async () => {
+    const r = await runCli(['cluster', '--size', '12']);
+    expect(r.code).toBe(2);
+    expect(oneLine(r.stderr)).toBe('trinca: --size must be an integer 1–9, got "12" (trinca cluster --help lists the options)');
+    const env = await runCli(['node', '--id', 'a', '--http', '1', '--mqtt', '2', '--data', dir()], { TRINCA_TURN_MS: 'soon' });
+    expect(env.code).toBe(2);
+    expect(oneLine(env.stderr)).toMatch(/^trinca: TRINCA_TURN_MS must be a positive integer, got "soon"/);
+    const bind = await runCli(['node', '--id', 'a', '--http', '1', '--mqtt', '2', '--data', dir(), '--metrics-bind', '0.0.0.0:9464']);
+    expect(bind.code).toBe(2);
+    expect(oneLine(bind.stderr)).toMatch(/--metrics-bind .*must be a loopback address/);
+  });
+});
 
 describe('trinca node: refusing bad starts', () => {
   it('bad flags', async () => {

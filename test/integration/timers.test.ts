@@ -1,5 +1,5 @@
 // Every match ends: the turn timer plays the lowest card for a player who does not move,
-// and a player whose connection is gone too long forfeits (DESIGN §5).
+// and a player whose connection is gone too long forfeits (docs/design.md §5).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { TestCluster } from '../support/peer.ts';
 import { waitFor } from '../support/peer.ts';

@@ -1,4 +1,4 @@
-// Trades with consent across peers (DESIGN §4, docs/protocol.md "Trades"), against real
+// Trades with consent across peers (docs/design.md §4, docs/protocol.md "Trades"), against real
 // node processes and real MQTT players connected to different peers: propose → the other
 // player hears TROCA_PROPOSTA wherever it is connected → accept or decline → both hear the
 // outcome; a card that changed hands in between refuses the trade; bad input changes

@@ -1,4 +1,4 @@
-// The deterministic simulator as a CI suite: a fixed time budget of seeds (DESIGN §13).
+// The deterministic simulator as a CI suite: a fixed time budget of seeds (docs/design.md §13).
 // Order: the regression list, one random seed (printed, so a failure can be replayed), then
 // fixed seeds 1, 2, 3… until the budget is spent. Even seeds run the real ledger, odd ones
 // the built-in counter app (cheaper, so more Raft coverage per second).

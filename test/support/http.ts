@@ -1,5 +1,5 @@
 // HTTP helpers for tests: plain fetch plus a peer JWT minted from the cluster secret,
-// exactly as any tool holding the secret could (DESIGN §9).
+// exactly as any tool holding the secret could (docs/design.md §9).
 import fs from 'node:fs';
 import { deriveKeys } from '../../server/security/keys.ts';
 import { signPeerToken } from '../../server/security/jwt.ts';

@@ -1,5 +1,5 @@
 // A player's identity: a UUID and a token of 32 random bytes (base64url), created once on
-// this device and presented on every MQTT CONNECT (DESIGN §4, trust on first use).
+// this device and presented on every MQTT CONNECT (docs/design.md §4, trust on first use).
 // Works outside secure contexts too (a peer reached at http://192.168.x.y has no
 // crypto.randomUUID), using crypto.getRandomValues, which every browser exposes.
 

@@ -1,6 +1,6 @@
 // MQTT.js over WebSocket. Strict-CSP safe: `timerVariant: 'native'` (the default timer is a
-// blob Worker, STACK trap 6). Reconnection is the connection store's job (it may pick another
-// peer), so MQTT.js's own reconnect is off. Topics are subscribed one by one (STACK trap 7).
+// blob Worker, docs/stack.md, trap 6). Reconnection is the connection store's job (it may pick another
+// peer), so MQTT.js's own reconnect is off. Topics are subscribed one by one (docs/stack.md, trap 7).
 import mqtt, { type MqttClient } from 'mqtt';
 import { AuthRefused, type ConnectOptions, type TransportClient } from './transport.ts';
 

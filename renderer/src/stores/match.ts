@@ -36,7 +36,7 @@ interface SavedMatch {
   shadow: string | null;
 }
 
-/** Default turn length (DESIGN §5), used only when the node does not send `turnDeadline`. */
+/** Default turn length (docs/design.md §5), used only when the node does not send `turnDeadline`. */
 export const DEFAULT_TURN_MS = 30_000;
 const MOVED = /reserv|failover|moved|migr|assum|took over/i;
 

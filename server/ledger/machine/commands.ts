@@ -89,7 +89,7 @@ export const addMemberSchema = z.object({
   id,
   address,
   mqttPort: port,
-  /** Defaults to false: new peers join as learners (DESIGN §7). */
+  /** Defaults to false: new peers join as learners (docs/design.md §7). */
   voter: z.boolean().optional(),
 });
 export const promoteMemberSchema = z.object({ type: z.literal('PROMOTE_MEMBER'), id });

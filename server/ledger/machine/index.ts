@@ -1,4 +1,4 @@
-// Public API of the ledger state machine (DESIGN §6). The Raft driver, the simulator and
+// Public API of the ledger state machine (docs/design.md §6). The Raft driver, the simulator and
 // the node code against this file only.
 export { createLedger, type LedgerConfig, type LedgerState } from './state.ts';
 export { applyCommand, markApplied } from './apply.ts';

@@ -1,4 +1,4 @@
-// Safety properties the simulator checks after every step (DESIGN §6). Each violation is
+// Safety properties the simulator checks after every step (docs/design.md §6). Each violation is
 // one human-readable line; an empty list means the state is consistent. O(cards + records).
 import { RARITIES } from '../../../protocol/cards.ts';
 import { remainingCount, type LedgerState } from './state.ts';

@@ -36,7 +36,7 @@ export function cardPrefix(clusterId: string): string {
 }
 
 /**
- * Layout: for each scale unit, for each name (DESIGN order), for each rarity C,U,R,L, the
+ * Layout: for each scale unit, for each name (docs/design.md §5 order), for each rarity C,U,R,L, the
  * rarity's `perName` cards. Value uniform in the rarity's range, suit uniform, both from
  * one PRNG seeded by the cluster id: different clusters get different stocks.
  */

@@ -1,6 +1,6 @@
 // The Raft core's vocabulary. The core is synchronous and pure: the driver feeds it
 // tick() and step(message) and collects a Ready batch (what to persist, send, apply).
-// Wire shapes of the requests follow DESIGN §3 so the HTTP transport maps 1:1.
+// Wire shapes of the requests follow docs/design.md §3 so the HTTP transport maps 1:1.
 
 export type NodeId = string;
 
