@@ -29,7 +29,7 @@ export async function startMatchCluster(opts: { stockScale: number; extraArgs?: 
     let tokAt = 0;
     const token = async () => {
       if (!tok || Date.now() - tokAt > 30_000) {
-        tok = await peerToken(cluster.secretFile, clusterId, 'bench');
+        tok = await peerToken(cluster.secretFile, clusterId, 'p1'); // a member: peer JWTs must name one
         tokAt = Date.now();
       }
       return tok;

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startNode, NodeStartError } from './node.ts';
-import { DEFAULT_TIMING, ID_PATTERN, type NodeConfig } from './config.ts';
+import { DEFAULT_LIMITS, DEFAULT_TIMING, ID_PATTERN, type NodeConfig } from './config.ts';
 import { decodeInvite, InviteError } from './cluster/invite.ts';
 import { runCluster } from './cli/cluster.ts';
 import { printInvite, printToken } from './cli/invite.ts';
@@ -16,6 +16,8 @@ export class UsageError extends Error {}
 const USAGE = `usage:
   trinca node    --id ID --http PORT --mqtt PORT --data DIR [--host ADDR] [--advertise URL]
                  [--secret-file FILE] [--join URL[,URL…]] [--invite CODE] [--stock-scale N]
+                 [--max-new-players-per-ip N/hour] [--max-players N] [--rate-limit-scale X]
+                 [--max-connections-per-ip N]      abuse limits (docs/security.md)
   trinca cluster [--size 3] [--base-http 8081] [--base-mqtt 1884] [--data DIR]
   trinca invite  --data DIR [--secret-file FILE]
   trinca token   --data DIR [--secret-file FILE]    a 60 s peer JWT (e.g. to scrape /metrics)
@@ -60,6 +62,10 @@ export function parseNodeArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
       'log-level': { type: 'string' },
       'turn-ms': { type: 'string' },
       'forfeit-ms': { type: 'string' },
+      'max-new-players-per-ip': { type: 'string' },
+      'max-players': { type: 'string' },
+      'rate-limit-scale': { type: 'string' },
+      'max-connections-per-ip': { type: 'string' },
     },
   });
   if (!values.id) throw new UsageError('--id is required');
@@ -103,6 +109,14 @@ export function parseNodeArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
   const timing = { ...DEFAULT_TIMING };
   if (values['turn-ms']) timing.turnMs = positiveInt('turn-ms', values['turn-ms'], timing.turnMs);
   if (values['forfeit-ms']) timing.disconnectForfeitMs = positiveInt('forfeit-ms', values['forfeit-ms'], timing.disconnectForfeitMs);
+  const scale = values['rate-limit-scale'] === undefined ? DEFAULT_LIMITS.rateLimitScale : Number(values['rate-limit-scale']);
+  if (!Number.isFinite(scale) || scale <= 0) throw new UsageError(`--rate-limit-scale must be a positive number, got "${values['rate-limit-scale']}"`);
+  const limits = {
+    newPlayersPerIpPerHour: positiveInt('max-new-players-per-ip', values['max-new-players-per-ip'], DEFAULT_LIMITS.newPlayersPerIpPerHour),
+    maxPlayers: positiveInt('max-players', values['max-players'], DEFAULT_LIMITS.maxPlayers),
+    rateLimitScale: scale,
+    maxConnectionsPerIp: positiveInt('max-connections-per-ip', values['max-connections-per-ip'], DEFAULT_LIMITS.maxConnectionsPerIp),
+  };
   const uiDir = values.ui ?? (existsSync(path.join(DEFAULT_UI_DIR, 'index.html')) ? DEFAULT_UI_DIR : undefined);
   return {
     id: values.id,
@@ -120,6 +134,7 @@ export function parseNodeArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     timing,
     snapshotEvery: positiveInt('TRINCA_SNAPSHOT_EVERY', env.TRINCA_SNAPSHOT_EVERY, 10_000),
     logLevel: values['log-level'] ?? env.TRINCA_LOG_LEVEL ?? 'info',
+    limits,
   };
 }
 

@@ -25,7 +25,28 @@ export interface NodeConfig {
   snapshotEvery: number;
   /** Log level for pino. */
   logLevel: string;
+  /** Abuse limits (docs/security.md); absent: DEFAULT_LIMITS. */
+  limits?: AbuseLimits;
 }
+
+/** Limits a hostile player or page runs into; the defaults suit a cluster of friends. */
+export interface AbuseLimits {
+  /** --max-new-players-per-ip: new players one address may register per hour (and in a burst). */
+  newPlayersPerIpPerHour: number;
+  /** --max-players: this node registers no new player once the cluster has this many. */
+  maxPlayers: number;
+  /** --rate-limit-scale: multiplies every per-player command bucket (size and rate). */
+  rateLimitScale: number;
+  /** --max-connections-per-ip: open MQTT connections (TCP + WebSocket) per address. */
+  maxConnectionsPerIp: number;
+}
+
+export const DEFAULT_LIMITS: AbuseLimits = {
+  newPlayersPerIpPerHour: 10,
+  maxPlayers: 1000,
+  rateLimitScale: 1,
+  maxConnectionsPerIp: 32,
+};
 
 export interface TimingConfig {
   heartbeatMs: number;

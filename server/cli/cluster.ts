@@ -31,7 +31,8 @@ export async function runCluster(argv: string[]): Promise<void> {
   const baseHttp = int('base-http', values['base-http'], 8081, 1, 65535 - size);
   const baseMqtt = int('base-mqtt', values['base-mqtt'], 1884, 1, 65535 - size);
   const dataRoot = path.resolve(values.data ?? '.trinca/cluster');
-  fs.mkdirSync(dataRoot, { recursive: true });
+  fs.mkdirSync(dataRoot, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dataRoot, 0o700); // also when it already existed: it holds the secret and the logs
   const secretFile = path.join(dataRoot, 'secret');
   const children: ChildProcess[] = [];
   let stopping = false;
@@ -64,7 +65,9 @@ export async function runCluster(argv: string[]): Promise<void> {
     if (i > 0) args.push('--join', firstUrl);
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
-    const logFile = fs.createWriteStream(path.join(dataRoot, `${id}.log`), { flags: 'a' });
+    const logPath = path.join(dataRoot, `${id}.log`);
+    if (fs.existsSync(logPath)) fs.chmodSync(logPath, 0o600);
+    const logFile = fs.createWriteStream(logPath, { flags: 'a', mode: 0o600 });
     child.stderr!.pipe(logFile);
     const ready = await new Promise<string>((resolve, reject) => {
       let buf = '';

@@ -5,6 +5,7 @@ import { MAX_COMMAND_BYTES } from '../../protocol/topics.ts';
 import type { PlayerEvent } from '../../protocol/events.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import type { CommandLimiter } from './command-limits.ts';
 
 /** A refusal the player should see as `ERRO {code, message}`. */
 export class CommandError extends Error {
@@ -26,6 +27,8 @@ export class CommandRouter {
     private readonly reply: (playerId: string, event: PlayerEvent) => void,
     private readonly log: Logger,
     private readonly metrics: Metrics,
+    /** Per-player rate limits; none: unlimited (unit tests). */
+    private readonly limiter?: CommandLimiter,
   ) {}
 
   on<T extends CommandType>(type: T, handler: CommandHandler<T>): this {
@@ -34,9 +37,24 @@ export class CommandRouter {
   }
 
   async dispatch(playerId: string, payload: Buffer): Promise<void> {
+    // The type is read cheaply (no full parse) to pick the bucket; an excess command is
+    // refused before it is parsed or does anything.
+    const head = payload.subarray(0, 4096).toString('utf8');
+    const limited = this.limiter?.take(playerId, /"type"\s*:\s*"([A-Z_]{1,32})"/.exec(head)?.[1] ?? null);
+    if (limited && !limited.ok) {
+      this.metrics.brokerMessagesIn.inc({ type: 'limited', outcome: 'RATE_LIMITED' });
+      const rid = /"requestId"\s*:\s*"([^"]{1,128})"/.exec(head)?.[1];
+      return this.reply(playerId, {
+        type: 'ERRO',
+        requestId: rid,
+        code: 'RATE_LIMITED',
+        message: `too many commands: retry in ${limited.retryAfterMs} ms`,
+        retryAfterMs: limited.retryAfterMs,
+      });
+    }
     if (payload.length > MAX_COMMAND_BYTES) {
       this.metrics.brokerMessagesIn.inc({ type: 'unknown', outcome: 'too_large' });
-      const rid = /"requestId"\s*:\s*"([^"]{1,128})"/.exec(payload.subarray(0, 4096).toString('utf8'))?.[1];
+      const rid = /"requestId"\s*:\s*"([^"]{1,128})"/.exec(head)?.[1];
       return this.reply(playerId, { type: 'ERRO', requestId: rid, code: 'PAYLOAD_TOO_LARGE', message: `command exceeds ${MAX_COMMAND_BYTES} bytes` });
     }
     const parsed = parseCommand(payload.toString('utf8'));
