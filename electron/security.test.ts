@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
 import { CONTENT_SECURITY_POLICY, LaunchOrigin, ORIGIN_ARG, UI_SECURITY_HEADERS, isAllowedNavigation, isAllowedPermission, isTrustedSender, mayExposeApi, originOf } from './security.ts';
 import { CONTENT_SECURITY_POLICY_META } from '../protocol/csp.ts';
 import { advertiseFor, defaultNodeId, localUiUrl } from './settings.ts';
@@ -66,6 +67,22 @@ describe('IPC trust is tied to this launch', () => {
     expect(CONTENT_SECURITY_POLICY_META).not.toContain('frame-ancestors');
     expect(UI_SECURITY_HEADERS['X-Content-Type-Options']).toBe('nosniff');
     expect(UI_SECURITY_HEADERS['Referrer-Policy']).toBe('no-referrer');
+  });
+});
+
+describe('packaging', () => {
+  it('the builder config flips the Electron fuses (no run-as-node, NODE_OPTIONS or inspect; asar only and checked)', () => {
+    const yml = fs.readFileSync(new URL('../build/electron-builder.yml', import.meta.url), 'utf8');
+    const block = /^electronFuses:\n((?: {2}.*\n|\s*#.*\n)+)/m.exec(yml)?.[1] ?? '';
+    const fuses = Object.fromEntries([...block.matchAll(/^ {2}(\w+): (true|false)$/gm)].map((m) => [m[1], m[2] === 'true']));
+    expect(fuses).toMatchObject({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      enableCookieEncryption: true,
+    });
   });
 });
 

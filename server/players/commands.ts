@@ -37,27 +37,16 @@ export class CommandRouter {
   }
 
   async dispatch(playerId: string, payload: Buffer): Promise<void> {
-    // The type is read cheaply (no full parse) to pick the bucket; an excess command is
-    // refused before it is parsed or does anything.
-    const head = payload.subarray(0, 4096).toString('utf8');
-    const limited = this.limiter?.take(playerId, /"type"\s*:\s*"([A-Z_]{1,32})"/.exec(head)?.[1] ?? null);
-    if (limited && !limited.ok) {
-      this.metrics.brokerMessagesIn.inc({ type: 'limited', outcome: 'RATE_LIMITED' });
-      const rid = /"requestId"\s*:\s*"([^"]{1,128})"/.exec(head)?.[1];
-      return this.reply(playerId, {
-        type: 'ERRO',
-        requestId: rid,
-        code: 'RATE_LIMITED',
-        message: `too many commands: retry in ${limited.retryAfterMs} ms`,
-        retryAfterMs: limited.retryAfterMs,
-      });
-    }
+    const rid = () => /"requestId"\s*:\s*"([^"]{1,128})"/.exec(payload.subarray(0, 4096).toString('utf8'))?.[1];
     if (payload.length > MAX_COMMAND_BYTES) {
+      if (this.limited(playerId, null, rid)) return;
       this.metrics.brokerMessagesIn.inc({ type: 'unknown', outcome: 'too_large' });
-      const rid = /"requestId"\s*:\s*"([^"]{1,128})"/.exec(head)?.[1];
-      return this.reply(playerId, { type: 'ERRO', requestId: rid, code: 'PAYLOAD_TOO_LARGE', message: `command exceeds ${MAX_COMMAND_BYTES} bytes` });
+      return this.reply(playerId, { type: 'ERRO', requestId: rid(), code: 'PAYLOAD_TOO_LARGE', message: `command exceeds ${MAX_COMMAND_BYTES} bytes` });
     }
+    // The bucket is picked by the parsed type (a text search could be fooled by a repeated
+    // key); an excess command is refused before anything else is done with it.
     const parsed = parseCommand(payload.toString('utf8'));
+    if (this.limited(playerId, parsed.ok ? parsed.command.type : null, () => (parsed.ok ? parsed.command.requestId : parsed.requestId))) return;
     if (!parsed.ok) {
       this.metrics.brokerMessagesIn.inc({ type: 'invalid', outcome: parsed.code });
       return this.reply(playerId, { type: 'ERRO', requestId: parsed.requestId, code: parsed.code, message: parsed.message });
@@ -80,5 +69,20 @@ export class CommandRouter {
         message: known ? err.message : 'internal error',
       });
     }
+  }
+
+  /** Takes a token for this command; if there is none, answers RATE_LIMITED and says so. */
+  private limited(playerId: string, type: string | null, requestId: () => string | undefined): boolean {
+    const t = this.limiter?.take(playerId, type);
+    if (!t || t.ok) return false;
+    this.metrics.brokerMessagesIn.inc({ type: type ?? 'invalid', outcome: 'RATE_LIMITED' });
+    this.reply(playerId, {
+      type: 'ERRO',
+      requestId: requestId(),
+      code: 'RATE_LIMITED',
+      message: `too many commands: retry in ${t.retryAfterMs} ms`,
+      retryAfterMs: t.retryAfterMs,
+    });
+    return true;
   }
 }
