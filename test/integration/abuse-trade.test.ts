@@ -1,7 +1,8 @@
 // Hand privacy against real node processes (docs/security.md): a player probing its
 // opponent's cards with PROPOR_TROCA mid-match gets the same answer for a card in the
 // opponent's hand as for any other card the opponent owns, and the trade of a hand card is
-// refused only when it is accepted — with "a card is not available", nothing moved.
+// refused only when it is accepted — with "a card is not available", nothing moved. The
+// same match shows CHAT's rate limit (its own bucket, stricter than moves).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { TestCluster, waitFor, type Peer } from '../support/peer.ts';
 import { TestPlayer, type AnyEvent } from '../support/player.ts';
@@ -14,9 +15,12 @@ describe('hand privacy (real processes)', () => {
   let p1: Peer, p2: Peer;
   let A: TestPlayer, B: TestPlayer;
   let aCards: Card[], bOwned: Card[], bHand: Card[];
+  let matchId: string;
 
   beforeAll(async () => {
-    cluster = await TestCluster.start(3, ['--turn-ms', '600000', '--forfeit-ms', '600000']);
+    // --rate-limit-scale 2 (after the raised test default): real buckets, twice the size, so
+    // the probes below fit in the ledger bucket and CHAT's limit shows at 10.
+    cluster = await TestCluster.start(3, ['--turn-ms', '600000', '--forfeit-ms', '600000', '--rate-limit-scale', '2']);
     [p1, p2] = cluster.peers;
     stock = new StockClient(cluster, (await getJson<{ clusterId: string }>(`${p1.url}/health`)).body.clusterId);
     await waitFor('a leader', () => stock.leader(), 15_000);
@@ -30,7 +34,7 @@ describe('hand privacy (real processes)', () => {
     const found = [A.next((e) => e.type === 'PARTIDA_ENCONTRADA', 20_000), B.next((e) => e.type === 'PARTIDA_ENCONTRADA', 20_000)];
     expect((await A.request({ type: 'ENTRAR_FILA' }, 10_000)).type).toBe('AGUARDANDO_OPONENTE');
     expect((await B.request({ type: 'ENTRAR_FILA' }, 10_000)).type).toBe('AGUARDANDO_OPONENTE');
-    await Promise.all(found);
+    matchId = (await Promise.all(found))[0].matchId as string;
     const pack = await B.request({ type: 'COMPRAR' }, 15_000);
     expect(pack.type).toBe('PACOTE_RESULTADO');
     bHand = pack.cards as Card[];
@@ -85,5 +89,23 @@ describe('hand privacy (real processes)', () => {
     // The control: a trade of a card B owns outside the match goes through.
     const ok = (await A.request({ type: 'PROPOR_TROCA', toPlayerId: B.playerId, offerCardId: aCards[3].id, wantCardId: bOwned[4].id }, 15_000)) as AnyEvent & { tradeId: string };
     expect(await B.request({ type: 'RESPONDER_TROCA', tradeId: ok.tradeId, accept: true }, 15_000)).toMatchObject({ type: 'TROCA_CONCLUIDA' });
+  });
+
+  it('CHAT in the match: a burst past its bucket gets RATE_LIMITED and is not relayed', async () => {
+    expect(await B.subscribeMatch(matchId)).toBe(0);
+    const t0 = B.matchEvents.length;
+    const replies = await Promise.all(Array.from({ length: 14 }, (_v, i) => A.request({ type: 'CHAT', text: `oi ${i}` }, 15_000)));
+    const sent = replies.filter((r) => r.type === 'OK');
+    const limited = replies.filter((r) => r.type === 'ERRO' && r.code === 'RATE_LIMITED');
+    expect(sent.length).toBeGreaterThanOrEqual(10);
+    expect(sent.length).toBeLessThanOrEqual(11);
+    expect(limited.length).toBe(14 - sent.length);
+    // The opponent hears exactly the accepted ones.
+    const heard = () => B.matchEvents.slice(t0).filter((e) => e.type === 'CHAT_RECEBIDO' && e.from === A.playerId);
+    await waitFor('the chats relayed', () => heard().length >= sent.length, 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(heard().length).toBe(sent.length);
+    // Moves have their own bucket: A can still ping at once.
+    expect(await A.request({ type: 'PING', t: 1 })).toMatchObject({ type: 'PONG' });
   });
 });
