@@ -4,28 +4,16 @@
 import { defineConfig, type Plugin } from 'vite';
 import vue from '@vitejs/plugin-vue';
 import { fileURLToPath } from 'node:url';
+import { CONTENT_SECURITY_POLICY_META } from './protocol/csp.ts';
 
 const node = process.env.TRINCA_NODE_URL ?? 'http://127.0.0.1:8081';
 
 /**
- * The production page carries a strict Content-Security-Policy: no inline script or style,
- * no eval. `connect-src` allows WebSockets to any peer, because a player who loses its node
- * reconnects to another peer of the cluster (whose address comes from `/servers`).
- * Not applied to the dev server, whose hot reload injects inline styles.
+ * The production page carries the UI's Content-Security-Policy (protocol/csp.ts, the same one
+ * the node and Electron send as a header) in a meta tag. Not applied to the dev server, whose
+ * hot reload injects inline styles.
  */
-export const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self' ws: wss:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-src 'none'",
-  "worker-src 'none'",
-].join('; ');
+export const CSP = CONTENT_SECURITY_POLICY_META;
 
 function cspMeta(): Plugin {
   return {
@@ -67,7 +55,8 @@ export default defineConfig({
     port: 5173,
     strictPort: false,
     proxy: {
-      '/mqtt': { target: node.replace(/^http/, 'ws'), ws: true },
+      // The node opens /mqtt only to its own origins: present the node's (dev server only).
+      '/mqtt': { target: node.replace(/^http/, 'ws'), ws: true, headers: { origin: node } },
       '/servers': node,
       '/health': node,
     },

@@ -53,7 +53,7 @@ export class Bot {
       }
       this.onEvent(this, e, topic.charCodeAt(0) === 112 /* 'p'artidas */);
     };
-    await this.client.connect({ host: '127.0.0.1', port: addr.mqttPort, clientId: `b-${this.id.slice(0, 12)}-${randomBytes(2).toString('hex')}`, username: this.id, password: this.token, keepaliveS: 0 });
+    await this.client.connect({ host: '127.0.0.1', port: addr.mqttPort, clientId: `${this.id}.b-${randomBytes(2).toString('hex')}`, username: this.id, password: this.token, keepaliveS: 0 });
     const qos = await this.client.subscribe(playerEventsTopic(this.id));
     if (qos === 128) throw new Error('own events topic refused');
   }

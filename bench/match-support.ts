@@ -1,7 +1,7 @@
 // Shared pieces of the match benchmarks: the cluster (3 real peers through the CLI, timers
 // pushed out of the way), Prometheus histogram deltas, and per-process RSS / CPU from /proc.
 import fs from 'node:fs';
-import { TestCluster, type Peer } from '../test/support/peer.ts';
+import { RAISED_LIMITS, TestCluster, type Peer } from '../test/support/peer.ts';
 import { getJson, peerToken } from '../test/support/http.ts';
 import { BenchClient, log, waitForStableLeader } from './support.ts';
 
@@ -15,7 +15,8 @@ export interface MatchCluster {
 export async function startMatchCluster(opts: { stockScale: number; extraArgs?: string[] }): Promise<MatchCluster> {
   const t0 = performance.now();
   // Turn timer and disconnect forfeit far away: the benchmark measures moves, not timers.
-  const cluster = await TestCluster.start(3, ['--turn-ms', '3600000', '--forfeit-ms', '3600000', '--stock-scale', String(opts.stockScale), ...(opts.extraArgs ?? [])], {
+  // Thousands of bots from one address, moving as fast as they can: limits raised explicitly.
+  const cluster = await TestCluster.start(3, ['--turn-ms', '3600000', '--forfeit-ms', '3600000', '--stock-scale', String(opts.stockScale), ...RAISED_LIMITS, ...(opts.extraArgs ?? [])], {
     TRINCA_LOG_LEVEL: process.env.TRINCA_LOG_LEVEL ?? 'warn',
     // e.g. TRINCA_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the peers
     ...(process.env.TRINCA_NODE_OPTIONS ? { NODE_OPTIONS: process.env.TRINCA_NODE_OPTIONS } : {}),
@@ -29,7 +30,7 @@ export async function startMatchCluster(opts: { stockScale: number; extraArgs?: 
     let tokAt = 0;
     const token = async () => {
       if (!tok || Date.now() - tokAt > 30_000) {
-        tok = await peerToken(cluster.secretFile, clusterId, 'bench');
+        tok = await peerToken(cluster.secretFile, clusterId, 'p1'); // a member: peer JWTs must name one
         tokAt = Date.now();
       }
       return tok;

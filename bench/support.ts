@@ -4,7 +4,7 @@
 // its own per-request CPU is kept small: node:http, one pre-signed JWT, no fetch/undici).
 import http from 'node:http';
 import net from 'node:net';
-import { TestCluster, waitFor, type Peer } from '../test/support/peer.ts';
+import { RAISED_LIMITS, TestCluster, waitFor, type Peer } from '../test/support/peer.ts';
 import { TestPlayer } from '../test/support/player.ts';
 import { getJson, peerToken } from '../test/support/http.ts';
 
@@ -45,7 +45,8 @@ export class BenchClient {
   /** Tokens live 60 s (docs/design.md §3): sign one, refresh every 30 s. */
   async auth(): Promise<string> {
     if (!this.token || Date.now() - this.tokenAt > 30_000) {
-      this.refreshing ??= peerToken(this.secretFile, this.clusterId, 'bench').then((t) => {
+      // p1: a member (peer JWTs must name one).
+      this.refreshing ??= peerToken(this.secretFile, this.clusterId, 'p1').then((t) => {
         this.token = t;
         this.tokenAt = Date.now();
         this.refreshing = null;
@@ -224,7 +225,8 @@ export interface BenchCluster {
  */
 export async function startBenchCluster(opts: { stockScale: number; players: number; extraArgs?: string[]; env?: Record<string, string> }): Promise<BenchCluster> {
   const t0 = performance.now();
-  const cluster = await TestCluster.start(3, ['--stock-scale', String(opts.stockScale), ...(opts.extraArgs ?? [])], {
+  // Bots register thousands of players from one address and send as fast as they can.
+  const cluster = await TestCluster.start(3, ['--stock-scale', String(opts.stockScale), ...RAISED_LIMITS, ...(opts.extraArgs ?? [])], {
     TRINCA_LOG_LEVEL: process.env.TRINCA_LOG_LEVEL ?? 'warn',
     ...opts.env,
   });

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NodeHost } from './node-host.ts';
 import { IPC, MAX_INVITE_LENGTH, type DesktopNodeInfo, type DesktopResult } from './api.ts';
-import { CONTENT_SECURITY_POLICY, isAllowedNavigation, isAllowedPermission, isTrustedSender, originOf } from './security.ts';
+import { LaunchOrigin, ORIGIN_ARG, UI_SECURITY_HEADERS, isAllowedNavigation, isAllowedPermission, isTrustedSender } from './security.ts';
 import { menuTemplate } from './menu.ts';
 import { loadFailure, rendererGone, type RecoveryPrompt } from './recovery.ts';
 
@@ -25,6 +25,8 @@ if (process.env.TRINCA_USER_DATA) app.setPath('userData', path.resolve(process.e
 app.enableSandbox();
 
 let mainWindow: BrowserWindow | null = null;
+/** The node UI's origin, fixed for this launch: the only one trusted for IPC and navigation. */
+const launchOrigin = new LaunchOrigin();
 let nodeOrigin: string | null = null;
 let host: NodeHost | null = null;
 let quitState: 'running' | 'stopping' | 'stopped' = 'running';
@@ -65,6 +67,8 @@ function createWindow(url: string): BrowserWindow {
       spellcheck: false,
       safeDialogs: true,
       devTools: !app.isPackaged,
+      // Read by the preload: it exposes its API only on this origin.
+      additionalArguments: [`${ORIGIN_ARG}${nodeOrigin ?? ''}`],
     },
   });
   win.once('ready-to-show', () => win.show());
@@ -100,8 +104,7 @@ function lockDownSession(): void {
   ses.webRequest.onHeadersReceived((details, callback) => {
     const headers = { ...details.responseHeaders };
     if (isAllowedNavigation(details.url, nodeOrigin)) {
-      headers['Content-Security-Policy'] = [CONTENT_SECURITY_POLICY];
-      headers['X-Content-Type-Options'] = ['nosniff'];
+      for (const [k, v] of Object.entries(UI_SECURITY_HEADERS)) headers[k] = [v];
     }
     callback({ responseHeaders: headers });
   });
@@ -148,7 +151,7 @@ function registerIpc(): void {
     if (typeof code !== 'string' || code.length === 0 || code.length > MAX_INVITE_LENGTH) return { ok: false, error: 'invalid invite code' };
     try {
       await host!.join(code);
-      nodeOrigin = originOf(host!.uiUrl);
+      nodeOrigin = launchOrigin.set(host!.uiUrl);
       void mainWindow?.loadURL(host!.uiUrl);
       return { ok: true, value: null };
     } catch (err) {
@@ -172,7 +175,7 @@ async function boot(): Promise<void> {
     fail(`the embedded node could not start: ${(err as Error).message}`);
   }
   if (!uiDir()) process.stderr.write('trinca: renderer/dist is missing (npm run build:ui); the window will show the node\'s 404\n');
-  nodeOrigin = originOf(host.uiUrl);
+  nodeOrigin = launchOrigin.set(host.uiUrl);
   mainWindow = createWindow(host.uiUrl);
 }
 

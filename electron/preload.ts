@@ -2,6 +2,7 @@
 // Never `ipcRenderer` itself; every argument is checked here and again in the main process.
 import { contextBridge, ipcRenderer } from 'electron';
 import { IPC, MAX_INVITE_LENGTH, type TrincaDesktopApi } from './api.ts';
+import { mayExposeApi } from './security.ts';
 
 const api: TrincaDesktopApi = {
   nodeInfo: () => ipcRenderer.invoke(IPC.nodeInfo),
@@ -15,4 +16,5 @@ const api: TrincaDesktopApi = {
   openDataFolder: () => ipcRenderer.invoke(IPC.openDataFolder),
 };
 
-contextBridge.exposeInMainWorld('trinca', Object.freeze(api));
+// Only the node's UI of this launch (origin passed by the main process) gets the API.
+if (mayExposeApi(globalThis.location?.origin ?? 'null', process.argv)) contextBridge.exposeInMainWorld('trinca', Object.freeze(api));

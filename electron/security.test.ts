@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY, isAllowedNavigation, isAllowedPermission, isTrustedSender, originOf } from './security.ts';
+import fs from 'node:fs';
+import { CONTENT_SECURITY_POLICY, LaunchOrigin, ORIGIN_ARG, UI_SECURITY_HEADERS, isAllowedNavigation, isAllowedPermission, isTrustedSender, mayExposeApi, originOf } from './security.ts';
+import { CONTENT_SECURITY_POLICY_META } from '../protocol/csp.ts';
 import { advertiseFor, defaultNodeId, localUiUrl } from './settings.ts';
 import { ID_PATTERN } from '../server/config.ts';
 
@@ -36,6 +38,51 @@ describe('desktop security rules', () => {
     expect(isTrustedSender({ ...ok, fromMainWindow: false }, node)).toBe(false);
     expect(isTrustedSender({ ...ok, frameUrl: 'https://evil.example/' }, node)).toBe(false);
     expect(isTrustedSender({ ...ok, frameUrl: null }, node)).toBe(false);
+  });
+});
+
+describe('IPC trust is tied to this launch', () => {
+  it('the preload exposes its API only on the origin the main process opened', () => {
+    const argv = ['/opt/trinca/trinca', '--type=renderer', `${ORIGIN_ARG}${node}`];
+    expect(mayExposeApi(node, argv)).toBe(true);
+    expect(mayExposeApi('http://127.0.0.1:8082', argv)).toBe(false);
+    expect(mayExposeApi('https://evil.example', argv)).toBe(false);
+    expect(mayExposeApi('null', argv)).toBe(false); // file:, data: and sandboxed frames
+    expect(mayExposeApi(node, ['/opt/trinca/trinca'])).toBe(false); // no origin given: nothing exposed
+    expect(mayExposeApi(node, [`${ORIGIN_ARG}javascript:alert(1)`])).toBe(false);
+  });
+
+  it('the trusted origin is fixed once and never replaced', () => {
+    const o = new LaunchOrigin();
+    expect(o.get()).toBeNull();
+    expect(o.set(`${node}/index.html`)).toBe(node);
+    expect(o.set(`${node}/`)).toBe(node);
+    expect(() => o.set('http://127.0.0.1:9999/')).toThrow(/origin of this launch/);
+    expect(() => new LaunchOrigin().set('file:///x')).toThrow();
+    expect(o.get()).toBe(node);
+  });
+
+  it('the CSP is the one defined in protocol/, with the security headers', () => {
+    expect(CONTENT_SECURITY_POLICY.startsWith(CONTENT_SECURITY_POLICY_META)).toBe(true);
+    expect(CONTENT_SECURITY_POLICY_META).not.toContain('frame-ancestors');
+    expect(UI_SECURITY_HEADERS['X-Content-Type-Options']).toBe('nosniff');
+    expect(UI_SECURITY_HEADERS['Referrer-Policy']).toBe('no-referrer');
+  });
+});
+
+describe('packaging', () => {
+  it('the builder config flips the Electron fuses (no run-as-node, NODE_OPTIONS or inspect; asar only and checked)', () => {
+    const yml = fs.readFileSync(new URL('../build/electron-builder.yml', import.meta.url), 'utf8');
+    const block = /^electronFuses:\n((?: {2}.*\n|\s*#.*\n)+)/m.exec(yml)?.[1] ?? '';
+    const fuses = Object.fromEntries([...block.matchAll(/^ {2}(\w+): (true|false)$/gm)].map((m) => [m[1], m[2] === 'true']));
+    expect(fuses).toMatchObject({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      enableCookieEncryption: true,
+    });
   });
 });
 

@@ -11,6 +11,10 @@ export const ErrorCode = {
   UNAVAILABLE: 'UNAVAILABLE',
   NO_LEADER: 'NO_LEADER',
   TIMEOUT: 'TIMEOUT',
+  /** Too many commands from one player (ERRO carries `retryAfterMs`); nothing was done. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** A peer JWT whose server_id is not a current member of the cluster (REST 403). */
+  NOT_A_MEMBER: 'NOT_A_MEMBER',
   // authentication (REST 401)
   AUTH_MISSING: 'AUTH_MISSING',
   AUTH_MALFORMED: 'AUTH_MALFORMED',
@@ -23,6 +27,8 @@ export const ErrorCode = {
   ESTOQUE_ESGOTADO: 'ESTOQUE_ESGOTADO',
   CARD_NOT_OWNED: 'CARD_NOT_OWNED',
   CARD_IN_MATCH: 'CARD_IN_MATCH',
+  /** TROCA_RECUSADA reason: at acceptance a card of the offer was no longer free to trade. */
+  CARD_UNAVAILABLE: 'CARD_UNAVAILABLE',
   UNKNOWN_TRADE: 'UNKNOWN_TRADE',
   NOT_TRADE_PARTY: 'NOT_TRADE_PARTY',
   TRADE_CLOSED: 'TRADE_CLOSED',

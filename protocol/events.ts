@@ -37,7 +37,8 @@ export interface Ranking {
 /** The acknowledgement of a command whose effect arrives elsewhere (e.g. JOGAR → ATUALIZACAO_JOGO). */
 /** `matchId` and `eventSeq`: for match commands (JOGAR, CHAT, PRONTO), the match it ran in and its event. */
 export interface Ok { type: 'OK'; requestId: string; command: string; matchId?: string; eventSeq?: number }
-export interface Erro { type: 'ERRO'; requestId?: string; code: string; message: string }
+/** `retryAfterMs`: with RATE_LIMITED, how long until the same command would be accepted. */
+export interface Erro { type: 'ERRO'; requestId?: string; code: string; message: string; retryAfterMs?: number }
 
 export type PlayerEvent =
   | BemVindo

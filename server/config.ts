@@ -76,6 +76,14 @@ export const NODE_OPTIONS = {
   uiDir: { flag: 'ui', arg: 'DIR', shows: 'renderer/dist when built', help: 'built player UI served at /', schema: fromText((t) => path.resolve(t)).optional() },
   turnMs: { flag: 'turn-ms', env: 'TRINCA_TURN_MS', arg: 'MS', shows: '30000', help: 'turn timer: the lowest card is played for a player silent this long', schema: integer(1).default(30_000) },
   forfeitMs: { flag: 'forfeit-ms', env: 'TRINCA_FORFEIT_MS', arg: 'MS', shows: '60000', help: 'a player whose connection is gone this long forfeits', schema: integer(1).default(60_000) },
+  maxNewPlayersPerIp: { flag: 'max-new-players-per-ip', env: 'TRINCA_MAX_NEW_PLAYERS_PER_IP', arg: 'N', shows: '10', help: 'new players one address may register per hour (docs/security.md)', schema: integer(1).default(10) },
+  maxPlayers: { flag: 'max-players', env: 'TRINCA_MAX_PLAYERS', arg: 'N', shows: '1000', help: 'no new player is registered here once the cluster has this many', schema: integer(1).default(1000) },
+  rateLimitScale: { flag: 'rate-limit-scale', env: 'TRINCA_RATE_LIMIT_SCALE', arg: 'X', shows: '1', help: "multiplies every player's command rate limits (size and rate)", schema: fromText((t) => {
+    const x = Number(t);
+    if (!Number.isFinite(x) || x <= 0) throw new Error(`must be a positive number, got "${t}"`);
+    return x;
+  }).default(1) },
+  maxConnectionsPerIp: { flag: 'max-connections-per-ip', env: 'TRINCA_MAX_CONNECTIONS_PER_IP', arg: 'N', shows: '32', help: 'open MQTT connections per address', schema: integer(1).default(32) },
   snapshotEvery: { flag: 'snapshot-every', env: 'TRINCA_SNAPSHOT_EVERY', arg: 'N', shows: '10000', help: 'snapshot the ledger and compact the Raft log every N applied entries', schema: integer(1).default(10_000) },
   metricsBind: { flag: 'metrics-bind', env: 'TRINCA_METRICS_BIND', arg: 'HOST:PORT', shows: 'off', help: 'also serve /metrics without authentication here (loopback only) for a local Prometheus', schema: fromText(parseMetricsBind).optional() },
   logLevel: { flag: 'log-level', env: 'TRINCA_LOG_LEVEL', arg: 'LEVEL', shows: 'info', help: `JSON log level on stderr: ${LOG_LEVELS.join(', ')}`, schema: fromText((t) => {
@@ -94,7 +102,9 @@ export const NodeOptionsSchema = optionsSchema(NODE_OPTIONS).superRefine((o, ctx
 export type NodeOptions = OptionValues<typeof NODE_OPTIONS>;
 
 /** Every option startNode reads as parsed, plus what the invite and the timers fold into. */
-export type NodeConfig = Omit<NodeOptions, 'invite' | 'turnMs' | 'forfeitMs'> & {
+export type NodeConfig = Omit<NodeOptions, 'invite' | 'turnMs' | 'forfeitMs' | keyof AbuseLimitFlags> & {
+  /** Abuse limits (docs/security.md); absent: DEFAULT_LIMITS. */
+  limits?: AbuseLimits;
   /** Cluster id learned from an invite (checked against the peers). */
   inviteClusterId?: string;
   timing: TimingConfig;
@@ -102,9 +112,10 @@ export type NodeConfig = Omit<NodeOptions, 'invite' | 'turnMs' | 'forfeitMs'> & 
 
 /** Folds parsed options into the NodeConfig startNode takes (the invite's secret and peers, the timers). */
 export function nodeConfig(o: NodeOptions): NodeConfig {
-  const { invite, turnMs, forfeitMs, ...rest } = o;
+  const { invite, turnMs, forfeitMs, maxNewPlayersPerIp, maxPlayers, rateLimitScale, maxConnectionsPerIp, ...rest } = o;
   return {
     ...rest,
+    limits: { newPlayersPerIpPerHour: maxNewPlayersPerIp, maxPlayers, rateLimitScale, maxConnectionsPerIp },
     secret: invite?.secret ?? rest.secret,
     join: invite ? [...new Set([...rest.join, ...invite.peers])] : rest.join,
     inviteClusterId: invite?.clusterId,
@@ -129,6 +140,27 @@ export function nodeConfigFromValues(values: Partial<Record<keyof typeof NODE_OP
   }
   return nodeConfig(parseRaw(NODE_OPTIONS, raw, {}, NodeOptionsSchema as never));
 }
+
+type AbuseLimitFlags = Pick<NodeOptions, 'maxNewPlayersPerIp' | 'maxPlayers' | 'rateLimitScale' | 'maxConnectionsPerIp'>;
+
+/** Limits a hostile player or page runs into; the defaults suit a cluster of friends. */
+export interface AbuseLimits {
+  /** --max-new-players-per-ip: new players one address may register per hour (and in a burst). */
+  newPlayersPerIpPerHour: number;
+  /** --max-players: this node registers no new player once the cluster has this many. */
+  maxPlayers: number;
+  /** --rate-limit-scale: multiplies every per-player command bucket (size and rate). */
+  rateLimitScale: number;
+  /** --max-connections-per-ip: open MQTT connections (TCP + WebSocket) per address. */
+  maxConnectionsPerIp: number;
+}
+
+export const DEFAULT_LIMITS: AbuseLimits = {
+  newPlayersPerIpPerHour: 10,
+  maxPlayers: 1000,
+  rateLimitScale: 1,
+  maxConnectionsPerIp: 32,
+};
 
 export interface TimingConfig {
   heartbeatMs: number;

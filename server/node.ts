@@ -6,7 +6,7 @@ import type Koa from 'koa';
 import type Router from '@koa/router';
 import type { PeerState } from './http/app.ts';
 import { randomUUID } from 'node:crypto';
-import { advertisedUrl, type NodeConfig } from './config.ts';
+import { advertisedUrl, DEFAULT_LIMITS, type NodeConfig } from './config.ts';
 import { PROTOCOL_VERSION } from '../protocol/version.ts';
 import { createRootLogger, componentLogger } from './log.ts';
 import { createMetrics } from './metrics/metrics.ts';
@@ -22,7 +22,9 @@ import { Membership } from './cluster/membership.ts';
 import { HeartbeatLoop } from './cluster/heartbeat.ts';
 import { discoverClusterId, registerWith, JoinError } from './cluster/join.ts';
 import { prepareDataDir, loadIdentity, saveIdentity, readSecret, storeSecret, newSecret, DataDirError, type Identity } from './cluster/identity.ts';
-import { PlayerBroker } from './broker/broker.ts';
+import { PlayerBroker, DEFAULT_BROKER_LIMITS } from './broker/broker.ts';
+import { RegistrationGate } from './broker/registration.ts';
+import { CommandLimiter } from './players/command-limits.ts';
 import { CommandRouter } from './players/commands.ts';
 import { LedgerPlayerDirectory } from './players/ledger-directory.ts';
 import { playerRoutes } from './players/handlers.ts';
@@ -35,7 +37,7 @@ import { LedgerService } from './ledger/service.ts';
 import { ledgerRouter } from './ledger/routes.ts';
 import { Admission } from './cluster/admission.ts';
 import { removeMember } from './cluster/removal.ts';
-import { activeMatchesByHost, members as ledgerMembers, remainingCards, stockStatus, type LedgerResult } from './ledger/machine/index.ts';
+import { activeMatchesByHost, getPlayer, members as ledgerMembers, remainingCards, stockStatus, type LedgerResult } from './ledger/machine/index.ts';
 import { RARITIES } from '../protocol/cards.ts';
 import { MatchLogStore } from './storage/match-log.ts';
 import { MatchService } from './match/service.ts';
@@ -133,6 +135,14 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
     return 'follower';
   };
   const addressOf = (id: string) => membership.get(id)?.address;
+  // A peer JWT is honoured only from a current member (docs/security.md): the ledger's member
+  // list once it has one (removing a peer is a committed REMOVE_MEMBER), else — before the
+  // ledger runs, or before a new cluster recorded its first member — the persisted view.
+  const isMember = (id: string): boolean => {
+    if (id === config.id) return true;
+    const listed = replica?.state.members;
+    return listed && listed.size > 0 ? listed.has(id) : membership.get(id) !== undefined;
+  };
   let matches: MatchService | null = null;
   let matchDriver: MatchDriver | null = null;
   let matchRouter: Router<PeerState> | null = null;
@@ -140,12 +150,27 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
   let matchmaking: Matchmaker | null = null; // matchmaking: built after `matches`
 
   // ---- players ---------------------------------------------------------------------------
+  const limits = config.limits ?? DEFAULT_LIMITS;
   const directory = new LedgerPlayerDirectory(() => replica, () => ledger);
-  const commands = new CommandRouter((p, e) => broker.sendToPlayer(p, e), componentLogger(root, 'BROKER'), metrics);
+  const commands = new CommandRouter((p, e) => broker.sendToPlayer(p, e), componentLogger(root, 'BROKER'), metrics, new CommandLimiter(limits.rateLimitScale, () => performance.now()));
+  const registrations = new RegistrationGate({ newPlayersPerIpPerHour: limits.newPlayersPerIpPerHour, maxPlayers: limits.maxPlayers }, () => performance.now());
+  const brokerLog = componentLogger(root, 'BROKER');
   const broker: PlayerBroker = new PlayerBroker({
-    log: componentLogger(root, 'BROKER'),
+    log: brokerLog,
     metrics,
-    authenticate: (p, t) => directory.authenticate(p, t),
+    limits: { ...DEFAULT_BROKER_LIMITS, maxConnectionsPerIp: limits.maxConnectionsPerIp },
+    // This node's UI (by its advertised URL and its bind address) and every member's.
+    memberAddresses: () => [address, `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.httpPort}`, ...membership.list().map((m) => m.address)],
+    authenticate: (p, t, from) => {
+      if (replica && !getPlayer(replica.state, p)) {
+        const verdict = registrations.admit(from, replica.state.players.size);
+        if (verdict !== 'ok') {
+          brokerLog.info({ address: from, verdict }, 'new player refused by the registration limits');
+          return Promise.resolve('limited' as const);
+        }
+      }
+      return directory.authenticate(p, t);
+    },
     onCommand: (p, payload) => void commands.dispatch(p, payload),
     onPlayerReady: (p) => {
       ledgerSessions.confirmNext(p);
@@ -182,6 +207,7 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
       jwtKey: keys.jwt,
       clusterId: () => clusterId,
       publicPaths: ['/health', '/servers', '/', '/index.html', '/assets/', '/favicon.ico'],
+      isMember,
     },
     [
       clusterRouter({

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { canPublish, canSubscribe } from './acl.ts';
+import { canPublish, canSubscribe, isOwnClientId } from './acl.ts';
 
 describe('player topic ACLs', () => {
   it('publishes only to the own commands topic', () => {
@@ -19,5 +19,16 @@ describe('player topic ACLs', () => {
     expect(canSubscribe('a', 'partidas/m1/eventos')).toBe('ask-match');
     expect(canSubscribe('a', 'partidas/+/eventos')).toBe('deny');
     expect(canSubscribe('a', '$SYS/#')).toBe('deny');
+  });
+
+  it('a client id belongs to one player: its id, or its id + "." + a suffix', () => {
+    expect(isOwnClientId('a-1', 'a-1')).toBe(true);
+    expect(isOwnClientId('a-1', 'a-1.tab2')).toBe(true);
+    expect(isOwnClientId('a-1', 'a-12')).toBe(false); // another player's id
+    expect(isOwnClientId('a', 'a-1.x')).toBe(false); // player "a" cannot take "a-1"'s ids
+    expect(isOwnClientId('a', 'b.a')).toBe(false);
+    expect(isOwnClientId('a', '')).toBe(false);
+    expect(isOwnClientId('a', null)).toBe(false);
+    expect(isOwnClientId('a', 'a.' + 'x'.repeat(100))).toBe(false);
   });
 });

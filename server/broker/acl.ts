@@ -22,3 +22,13 @@ export function canSubscribe(playerId: string, topic: string): SubscribeDecision
   if (t.kind === 'matchEvents') return 'ask-match';
   return 'deny';
 }
+
+/**
+ * A player's MQTT client id is its player id, or the player id, a dot and any suffix (one
+ * per tab). The dot cannot occur in a player id, so no player can pick an id that another
+ * player's connections use, and so cannot make the broker drop them.
+ */
+export function isOwnClientId(playerId: string, clientId: string | null | undefined): boolean {
+  if (!clientId) return false;
+  return clientId === playerId || (clientId.startsWith(playerId + '.') && clientId.length <= playerId.length + 65);
+}

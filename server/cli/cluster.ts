@@ -21,7 +21,8 @@ export const CLUSTER_USAGE = usage('trinca cluster [options]', CLUSTER_OPTIONS, 
 export async function runCluster(argv: string[]): Promise<void> {
   const { size, baseHttp, baseMqtt, data, stockScale } = readOptions(CLUSTER_OPTIONS, argv);
   const dataRoot = path.resolve(data);
-  fs.mkdirSync(dataRoot, { recursive: true });
+  fs.mkdirSync(dataRoot, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dataRoot, 0o700); // also when it already existed: it holds the secret and the logs
   const secretFile = path.join(dataRoot, 'secret');
   const children: ChildProcess[] = [];
   let stopping = false;
@@ -54,7 +55,9 @@ export async function runCluster(argv: string[]): Promise<void> {
     if (i > 0) args.push('--join', firstUrl);
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(child);
-    const logFile = fs.createWriteStream(path.join(dataRoot, `${id}.log`), { flags: 'a' });
+    const logPath = path.join(dataRoot, `${id}.log`);
+    if (fs.existsSync(logPath)) fs.chmodSync(logPath, 0o600);
+    const logFile = fs.createWriteStream(logPath, { flags: 'a', mode: 0o600 });
     child.stderr!.pipe(logFile);
     const ready = await new Promise<string>((resolve, reject) => {
       let buf = '';

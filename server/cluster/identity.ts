@@ -17,15 +17,30 @@ export interface Identity {
 
 export class DataDirError extends Error {}
 
-/** Creates the data dir if needed and proves it is writable. */
+/**
+ * Creates the data dir if needed, proves it is writable, and makes it private to the node's
+ * user — an existing one too: directories 0700, files 0600 (the secret, identity, members,
+ * the Raft WAL, hard state and snapshots, match logs).
+ */
 export async function prepareDataDir(dir: string): Promise<void> {
   try {
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    await tightenModes(dir);
     const probe = path.join(dir, `.probe-${process.pid}`);
-    await fs.writeFile(probe, 'ok');
+    await fs.writeFile(probe, 'ok', { mode: 0o600 });
     await fs.rm(probe);
   } catch (err) {
     throw new DataDirError(`data dir ${dir} is not usable: ${(err as Error).message}`);
+  }
+}
+
+/** chmod -R go-rwx, without following symbolic links (a link is left as it is). */
+export async function tightenModes(dir: string): Promise<void> {
+  await fs.chmod(dir, 0o700);
+  for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) await tightenModes(p);
+    else if (e.isFile()) await fs.chmod(p, 0o600);
   }
 }
 
@@ -66,7 +81,10 @@ export async function readSecret(src: SecretSource): Promise<string | null> {
   if (src.secret) return validated(src.secret, 'the given secret');
   const file = src.secretFile ?? defaultSecretFile(src.dataDir);
   try {
-    return validated(await fs.readFile(file, 'utf8'), file);
+    const text = await fs.readFile(file, 'utf8');
+    // A secret file left readable by others (an older version, a copy) is made private.
+    await fs.chmod(file, 0o600).catch(() => undefined);
+    return validated(text, file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     if (err instanceof SecretError) throw err;

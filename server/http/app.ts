@@ -27,7 +27,16 @@ export interface AppDeps {
   clusterId: () => string;
   /** GET paths (exact; '/' is the root only) or prefixes (like '/assets/') reachable without a peer JWT. */
   publicPaths: string[];
+  /**
+   * Whether a JWT's server_id is a current member of the cluster. Every JWT route requires
+   * it (403 NOT_A_MEMBER); only `POST /register` is open to a verified non-member, since
+   * that is how a peer becomes one. Absent: no check (unit tests of the app alone).
+   */
+  isMember?: (serverId: string) => boolean;
 }
+
+/** The one JWT route a verified non-member may call: asking to be admitted. */
+const ADMISSION_PATH = '/register';
 
 export interface PeerState {
   /** The authenticated peer's server_id (absent on public routes). */
@@ -40,12 +49,18 @@ export function createApp(deps: AppDeps, routers: Router<PeerState>[], fallback?
 
   app.use(async (ctx, next) => {
     const started = performance.now();
+    ctx.set('X-Content-Type-Options', 'nosniff');
     try {
       await next();
     } catch (err) {
       if (err instanceof HttpError) {
         ctx.status = err.status;
         ctx.body = { error: err.code, message: err.message };
+      } else if (err instanceof URIError) {
+        // A junk escape in the URL (e.g. /assets/%E0%A4%A): the client's fault, not worth a stack trace.
+        deps.log.info({ path: ctx.path }, 'malformed URL');
+        ctx.status = 400;
+        ctx.body = { error: 'BAD_REQUEST', message: 'malformed URL' };
       } else if (isKoaHttpError(err)) {
         // Thrown by the body parser: too large (413) or unparsable JSON (400).
         ctx.status = err.status;
@@ -74,6 +89,9 @@ export function createApp(deps: AppDeps, routers: Router<PeerState>[], fallback?
       if (!r.ok) throw new HttpError(401, r.code, r.message);
       peer = r.serverId;
       verified.remember(header!, clusterId, peer);
+    }
+    if (deps.isMember && !(ctx.method === 'POST' && ctx.path === ADMISSION_PATH) && !deps.isMember(peer)) {
+      throw new HttpError(403, 'NOT_A_MEMBER', `${peer} is not a member of this cluster`);
     }
     ctx.state.peer = peer;
     // A peer of another protocol major version is refused on every endpoint (Raft and matches

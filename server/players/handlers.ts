@@ -10,7 +10,9 @@ export interface PlayerHandlerDeps {
 export function playerRoutes(router: CommandRouter, deps: PlayerHandlerDeps): void {
   router.on('PING', (_p, cmd) => ({ type: 'PONG', requestId: cmd.requestId, t: cmd.t, node: deps.nodeId }));
   router.on('PERFIL', async (playerId, cmd) => {
-    await deps.directory.setName(playerId, cmd.name);
+    // The same name again writes nothing (a client re-sending its profile on every connect
+    // would otherwise grow the log for nothing).
+    if (deps.directory.nameOf(playerId) !== cmd.name) await deps.directory.setName(playerId, cmd.name);
     return { type: 'PERFIL', requestId: cmd.requestId, name: cmd.name };
   });
 }

@@ -4,11 +4,13 @@
 //   RESPONDER_TROCA → TRADE (accept) or TRADE_DECLINE → both players get TROCA_CONCLUIDA or
 //                     TROCA_RECUSADA (trade-notifier.ts); refusals are ERRO {code}.
 // Input that is wrong on its face (unknown trade, not your trade, a card you do not own) is
-// refused from this node's replica before anything reaches the log.
+// refused from this node's replica before anything reaches the log. No answer tells whether
+// a card sits in another player's hand: an offer for one is made like any other, and an
+// accept that fails for it says only CARD_UNAVAILABLE (docs/security.md "Hand privacy").
 import { createHash } from 'node:crypto';
 import { CommandError, type CommandRouter } from './commands.ts';
 import { commit } from './ledger-handlers.ts';
-import { TradeNotifier, outcome, type TradeOutbox } from './trade-notifier.ts';
+import { TradeNotifier, outcome, publicReason, type TradeOutbox } from './trade-notifier.ts';
 import { MAX_PENDING_OFFERS, getTrade, lockedBy, ownerOf, pendingTradesFor, type LedgerResult, type LedgerState } from '../ledger/machine/index.ts';
 import type { LedgerService } from '../ledger/service.ts';
 import type { LedgerReplica } from '../ledger/replica.ts';
@@ -75,7 +77,8 @@ export function tradeRoutes(router: CommandRouter, deps: TradeHandlerDeps): Trad
       // A retry after a lost reply gets the same outcome; anything else is too late.
       const same = cmd.accept ? t.status === 'done' : t.status === 'declined' && t.reason === reason;
       if (same) return outcome(t, cmd.requestId);
-      throw new CommandError('TRADE_CLOSED', `trade ${t.tradeId} is already ${t.status}${t.reason ? ` (${t.reason})` : ''}`);
+      const why = publicReason(t.reason);
+      throw new CommandError('TRADE_CLOSED', `trade ${t.tradeId} is already ${t.status}${why ? ` (${why})` : ''}`);
     }
     const ticket = notifier.expectOutcome(t.tradeId, playerId, cmd.requestId, cmd.accept, reason);
     let r: LedgerResult;
@@ -88,6 +91,9 @@ export function tradeRoutes(router: CommandRouter, deps: TradeHandlerDeps): Trad
       );
     } finally {
       notifier.settle(ticket);
+    }
+    if (!r.ok && cmd.accept && (r.code === 'CARD_IN_MATCH' || r.code === 'CARD_NOT_OWNED')) {
+      throw new CommandError('CARD_UNAVAILABLE', `trade ${t.tradeId} refused: a card of it is not available any more`);
     }
     if (!r.ok) throw new CommandError(r.code, r.message);
     if (ticket.delivered) return; // the notifier's TROCA_CONCLUIDA / TROCA_RECUSADA carried our requestId

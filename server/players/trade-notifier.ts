@@ -99,9 +99,18 @@ export function proposal(t: TradeView): TrocaProposta {
   return { type: 'TROCA_PROPOSTA', tradeId: t.tradeId, fromPlayerId: t.fromPlayerId, offerCard: t.offerCard, wantCard: t.wantCard };
 }
 
-/** TROCA_CONCLUIDA for a done trade, else TROCA_RECUSADA with the ledger's reason. */
+/** TROCA_CONCLUIDA for a done trade, else TROCA_RECUSADA with the reason players may see. */
 export function outcome(t: TradeView, requestId?: string): TrocaConcluida | TrocaRecusada {
   const rid = requestId ? { requestId } : {};
   if (t.status === 'done') return { type: 'TROCA_CONCLUIDA', tradeId: t.tradeId, ...rid };
-  return { type: 'TROCA_RECUSADA', tradeId: t.tradeId, reason: t.reason ?? t.status.toUpperCase(), ...rid };
+  return { type: 'TROCA_RECUSADA', tradeId: t.tradeId, reason: publicReason(t.reason) ?? t.status.toUpperCase(), ...rid };
+}
+
+/**
+ * The ledger knows why an accepted offer was refused (a card changed hands, or sits in an
+ * unfinished match's hand); players are told only that a card is not available, so an
+ * offer cannot be used to find out what is in another player's hand.
+ */
+export function publicReason(reason: TradeView['reason']): string | null {
+  return reason === 'CARD_IN_MATCH' || reason === 'CARD_NOT_OWNED' ? 'CARD_UNAVAILABLE' : reason;
 }

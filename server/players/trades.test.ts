@@ -174,10 +174,10 @@ describe('RESPONDER_TROCA', () => {
     const owners = [collectionOf(c.n0.replica.state, 'a'), collectionOf(c.n0.replica.state, 'b')];
     const aBefore = c.n0.events('a').length;
     const got = await c.n1.command('b', respond(toB, true, 'late'));
-    expect(got).toContainEqual({ type: 'TROCA_RECUSADA', tradeId: toB, reason: 'CARD_NOT_OWNED' });
-    expect(got).toContainEqual(expect.objectContaining({ type: 'ERRO', requestId: 'late', code: 'CARD_NOT_OWNED' }));
+    expect(got).toContainEqual({ type: 'TROCA_RECUSADA', tradeId: toB, reason: 'CARD_UNAVAILABLE' });
+    expect(got).toContainEqual(expect.objectContaining({ type: 'ERRO', requestId: 'late', code: 'CARD_UNAVAILABLE' }));
     expect(got).toHaveLength(2);
-    expect(c.n0.events('a').slice(aBefore)).toEqual([{ type: 'TROCA_RECUSADA', tradeId: toB, reason: 'CARD_NOT_OWNED' }]);
+    expect(c.n0.events('a').slice(aBefore)).toEqual([{ type: 'TROCA_RECUSADA', tradeId: toB, reason: 'CARD_UNAVAILABLE' }]);
     expect([collectionOf(c.n0.replica.state, 'a'), collectionOf(c.n0.replica.state, 'b')]).toEqual(owners);
   });
 

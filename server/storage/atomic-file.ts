@@ -14,7 +14,7 @@ export function isTempFile(name: string): boolean {
   return name.includes(TEMP_MARK);
 }
 
-export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600): Promise<void> {
   const tmp = `${path}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`;
   const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const { O_WRONLY, O_CREAT, O_EXCL } = fs.constants;

@@ -8,7 +8,8 @@ import { dirname, resolve } from 'node:path';
 /** O_DSYNC makes each write durable in one syscall (write + fdatasync in one hop). */
 export const O_DSYNC: number | undefined = fs.constants.O_DSYNC;
 
-export function openFd(path: string, flags: number | string, mode = 0o644): Promise<number> {
+/** New files are private to the node's user (0600): the data dir holds the cluster's state. */
+export function openFd(path: string, flags: number | string, mode = 0o600): Promise<number> {
   return new Promise((resolve, reject) => {
     fs.open(path, flags, mode, (err, fd) => (err ? reject(err) : resolve(fd)));
   });
@@ -59,7 +60,7 @@ export function isErrno(err: unknown, code: string): boolean {
 }
 
 /** mkdir -p, then make every directory it created survive a power cut. */
-export async function mkdirDurable(dir: string, mode = 0o777): Promise<void> {
+export async function mkdirDurable(dir: string, mode = 0o700): Promise<void> {
   const target = resolve(dir);
   const first = await mkdir(target, { recursive: true, mode });
   if (first === undefined) return;

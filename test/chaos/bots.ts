@@ -90,7 +90,7 @@ export class ChaosBot {
     const client = await mqtt.connectAsync(url, {
       username: this.playerId,
       password: this.token,
-      clientId: `chaos-${this.name}-${randomBytes(3).toString('hex')}`,
+      clientId: `${this.playerId}.chaos-${this.name}-${randomBytes(3).toString('hex')}`,
       reconnectPeriod: 0,
       connectTimeout: 4000,
       keepalive: 3,
@@ -541,7 +541,7 @@ export class ChaosBot {
 
   private async welcomeActive(peer: number): Promise<string | null> {
     const url = this.env.cluster.peers[peer].ep.mqttUrl;
-    const client = await mqtt.connectAsync(url, { username: this.playerId, password: this.token, clientId: `chaos-chk-${randomBytes(3).toString('hex')}`, reconnectPeriod: 0, connectTimeout: 5000, protocolVersion: 4 });
+    const client = await mqtt.connectAsync(url, { username: this.playerId, password: this.token, clientId: `${this.playerId}.chk-${randomBytes(3).toString('hex')}`, reconnectPeriod: 0, connectTimeout: 5000, protocolVersion: 4 });
     try {
       const welcome = new Promise<Ev>((resolve, reject) => {
         const t = setTimeout(() => reject(new Error('no BEM_VINDO')), 5000);

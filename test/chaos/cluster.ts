@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BIN } from '../support/peer.ts';
+import { BIN, RAISED_LIMITS } from '../support/peer.ts';
 import { peerToken } from '../support/http.ts';
 import type { ChaosNetwork, PeerEndpoint } from './network.ts';
 
@@ -161,6 +161,8 @@ export class ChaosCluster {
         '--turn-ms', String(opts.turnMs),
         '--forfeit-ms', String(opts.forfeitMs),
         '--stock-scale', String(opts.stockScale),
+        // The bots register players from one address and send fast: limits raised explicitly.
+        ...RAISED_LIMITS,
       ];
       if (i > 0) argv.push('--join', network.endpoints[0].advertise);
       this.peers.push(new ChaosPeer(i, ep, path.join(opts.root, ep.id), argv, this, path.join(opts.root, `${ep.id}.log`)));
@@ -176,7 +178,7 @@ export class ChaosCluster {
 
   async token(): Promise<string> {
     if (!this.tokenCache || Date.now() - this.tokenCache.at > 30_000) {
-      this.tokenCache = { token: await peerToken(this.secretFile, this.clusterId, 'chaos-client'), at: Date.now() };
+      this.tokenCache = { token: await peerToken(this.secretFile, this.clusterId, this.peers[0].ep.id) /* a member: peer JWTs must name one */, at: Date.now() };
     }
     return this.tokenCache.token;
   }

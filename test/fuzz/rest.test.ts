@@ -252,7 +252,8 @@ describe('REST fuzzing (real processes)', () => {
       if (r.status === 200) return; // a real GET route (e.g. /servers) or the UI's static files
       expect(clearError(r), `${m} ${p}: ${r.status} ${r.text.slice(0, 120)}`).toBe(true);
     });
-    const big = await c.call(target, 'POST', '/estoque/comprar_pacote', undefined, { raw: JSON.stringify({ requestId: 'x', playerId: 'y', pad: 'z'.repeat(1_100_000) }) });
+    // As a member: a non-member meets 403 NOT_A_MEMBER before its body is read.
+    const big = await c.call(target, 'POST', '/estoque/comprar_pacote', undefined, { raw: JSON.stringify({ requestId: 'x', playerId: 'y', pad: 'z'.repeat(1_100_000) }), as: 'p1' });
     expect(big.status).toBe(413);
     expect(clearError({ status: 400, body: big.body })).toBe(true);
     expect(await stillAlive(target)).toBe(true);

@@ -34,7 +34,10 @@ export class Caller {
   async call(peer: Peer, method: string, path: string, body?: unknown, opts: { as?: string; raw?: string | Uint8Array } = {}): Promise<{ status: number; body: unknown; text: string }> {
     const res = await fetch(`${peer.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${await this.token(opts.as)}`, 'content-type': 'application/json' },
+      // Reads (the probes) go as a member, p1; writes as `fuzzer`, which holds the secret but
+      // is no member, so they meet the membership check first (403 NOT_A_MEMBER), as a
+      // removed peer's would; surfaces that pass `as` (a member) reach the handlers.
+      headers: { authorization: `Bearer ${await this.token(opts.as ?? (method === 'GET' ? 'p1' : undefined))}`, 'content-type': 'application/json' },
       body: opts.raw !== undefined ? opts.raw : body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
     });

@@ -74,7 +74,7 @@ describe('peer JWT authentication', () => {
   });
 
   it('a valid token is accepted; bad bodies get 400 and oversized ones 413', async () => {
-    const token = await peerToken(cluster.secretFile, clusterId, 'tester');
+    const token = await peerToken(cluster.secretFile, clusterId, 'p1');
     const m = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
     expect(m.status).toBe(200);
     expect(await m.text()).toContain('trinca_http_request_duration_seconds');
@@ -92,8 +92,9 @@ describe('peer JWT authentication', () => {
     const snap = await postJson<{ error: string }>(`${url}/raft/install_snapshot`, { ...bigSnapshot, leaderId: 'p1' }, asMember);
     expect(snap.status).toBe(400);
     expect(snap.body.error).toBe('BAD_REQUEST');
-    // A peer may only register itself.
-    const forged = await postJson<{ error: string }>(`${url}/register`, { id: 'someone-else', address: 'http://127.0.0.1:9', mqttPort: 9 }, token);
+    // A peer may only register itself (a non-member reaches /register, and only that).
+    const outsider = await peerToken(cluster.secretFile, clusterId, 'tester');
+    const forged = await postJson<{ error: string }>(`${url}/register`, { id: 'someone-else', address: 'http://127.0.0.1:9', mqttPort: 9 }, outsider);
     expect(forged.status).toBe(403);
     const servers = (await getJson<ServerInfo[]>(`${url}/servers`)).body;
     expect(servers.map((s) => s.id)).toEqual(['p1']);

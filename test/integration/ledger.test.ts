@@ -140,11 +140,11 @@ describe('replicated ledger (real processes)', () => {
     const peer = cluster.peers[1];
     const before = await stock.digest(peer);
     const s = await stock.status(peer);
-    // The token says test-client; a message claiming another leader is a forgery.
-    const forged = await stock.call(peer, 'POST', '/eleicao/declarar_lider', { term: s.term + 5, leaderId: 'p1', prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0 });
+    // The token says p1 (a member); a message claiming to come from another peer is a forgery.
+    const forged = await stock.call(peer, 'POST', '/eleicao/declarar_lider', { term: s.term + 5, leaderId: 'p2', prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0 });
     expect(forged.status).toBe(403);
     // Holding the secret is not membership: a non-member at a higher term is refused.
-    const outsider = await stock.call(peer, 'POST', '/eleicao/declarar_lider', { term: s.term + 5, leaderId: 'test-client', prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0 });
+    const outsider = await stock.call(peer, 'POST', '/eleicao/declarar_lider', { term: s.term + 5, leaderId: 'test-client', prevLogIndex: 0, prevLogTerm: 0, entries: [], leaderCommit: 0 }, 10_000, 'test-client');
     expect(outsider.status).toBe(403);
     expect(outsider.body.error).toBe('NOT_A_MEMBER');
     // A member's stale term: refused with the current term.

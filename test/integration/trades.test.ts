@@ -132,9 +132,10 @@ describe('trades across peers (real processes)', () => {
     const aHears = A.next(isTrade('TROCA_RECUSADA', toB), 10_000);
     const bHears = B.next(isTrade('TROCA_RECUSADA', toB), 10_000);
     const reply = await B.request({ type: 'RESPONDER_TROCA', tradeId: toB, accept: true }, 15_000);
-    expect(reply).toMatchObject({ type: 'ERRO', code: 'CARD_NOT_OWNED' });
-    expect(await aHears).toMatchObject({ reason: 'CARD_NOT_OWNED' });
-    expect(await bHears).toMatchObject({ reason: 'CARD_NOT_OWNED' });
+    // Players learn only that a card is not available (hand privacy: docs/security.md).
+    expect(reply).toMatchObject({ type: 'ERRO', code: 'CARD_UNAVAILABLE' });
+    expect(await aHears).toMatchObject({ reason: 'CARD_UNAVAILABLE' });
+    expect(await bHears).toMatchObject({ reason: 'CARD_UNAVAILABLE' });
     expect([await cardsEverywhere(A), await cardsEverywhere(B), await cardsEverywhere(C)]).toEqual(before);
     for (const p of [A, B, C]) hand.set(p, before[[A, B, C].indexOf(p)]);
   }, 60_000);

@@ -46,7 +46,7 @@ export class MatchTools {
     return new Signer(deriveKeys(fs.readFileSync(this.cluster.secretFile, 'utf8')).eventHmac);
   }
 
-  async call(peer: Peer, method: 'GET' | 'POST', path: string, body?: unknown, serverId = 'test-client'): Promise<{ status: number; body: Record<string, unknown> }> {
+  async call(peer: Peer, method: 'GET' | 'POST', path: string, body?: unknown, serverId = 'p1'): Promise<{ status: number; body: Record<string, unknown> }> {
     const token = await peerToken(this.cluster.secretFile, this.clusterId, serverId);
     const res = await fetch(`${peer.url}${path}`, {
       method,

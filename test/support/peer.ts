@@ -9,6 +9,9 @@ import { freePorts } from './ports.ts';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(ROOT, 'bin/trinca.js');
 
+/** The abuse limits (docs/security.md) raised for tests, benchmarks and the chaos campaign. */
+export const RAISED_LIMITS = ['--max-new-players-per-ip', '1000000', '--max-players', '1000000', '--rate-limit-scale', '1000', '--max-connections-per-ip', '100000'];
+
 export interface PeerOptions {
   id: string;
   dataDir: string;
@@ -44,7 +47,10 @@ export class Peer {
     const a = ['node', '--id', o.id, '--http', String(o.httpPort), '--mqtt', String(o.mqttPort), '--data', o.dataDir];
     if (o.secretFile) a.push('--secret-file', o.secretFile);
     if (o.join?.length) a.push('--join', o.join.join(','));
-    return [...a, ...(o.extraArgs ?? [])];
+    // Tests open many players and connections from 127.0.0.1 and send commands fast: the
+    // abuse limits are raised here, explicitly; a test of a limit passes its own value
+    // in extraArgs (the last value of a flag wins).
+    return [...a, ...RAISED_LIMITS, ...(o.extraArgs ?? [])];
   }
 
   /** Starts the process and resolves on its READY line. */

@@ -34,7 +34,7 @@ export class TestPlayer {
     this.client = await mqtt.connectAsync(url, {
       username: this.playerId,
       password: this.token,
-      clientId: `t-${this.playerId.slice(0, 8)}-${randomBytes(3).toString('hex')}`,
+      clientId: `${this.playerId}.t-${randomBytes(3).toString('hex')}`,
       reconnectPeriod: 0,
       connectTimeout: 5000,
       protocolVersion: 4,

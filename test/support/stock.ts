@@ -16,13 +16,14 @@ export class StockClient {
 
   async auth(): Promise<string> {
     if (Date.now() - this.tokenAt > 30_000) {
-      this.token = await peerToken(this.cluster.secretFile, this.clusterId, 'test-client');
+      // p1: every peer JWT must name a member (only /register is open to others).
+      this.token = await peerToken(this.cluster.secretFile, this.clusterId, 'p1');
       this.tokenAt = Date.now();
     }
     return this.token;
   }
 
-  /** A peer call with a JWT for `serverId` (default: a tool that is not a member). */
+  /** A peer call with a JWT for `serverId` (default: p1, a member). */
   async call(peer: Peer, method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 10_000, serverId?: string): Promise<{ status: number; body: Record<string, unknown> }> {
     const token = serverId ? await peerToken(this.cluster.secretFile, this.clusterId, serverId) : await this.auth();
     const res = await fetch(`${peer.url}${path}`, {

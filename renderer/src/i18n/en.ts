@@ -205,6 +205,8 @@ export const en = {
     NO_LEADER: 'The cluster has no leader right now; try again in a moment.',
     CARD_NOT_OWNED: 'That card is not owned by that player.',
     CARD_IN_MATCH: 'That card is in the hand of an unfinished match.',
+    CARD_UNAVAILABLE: 'A card of that trade is not available any more.',
+    RATE_LIMITED: 'Too many actions at once; wait a moment and try again.',
     UNKNOWN_TRADE: 'That trade no longer exists.',
     UNKNOWN_PLAYER: 'Unknown player.',
     NOT_YOUR_TURN: 'It is not your turn.',

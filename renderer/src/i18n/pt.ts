@@ -207,6 +207,8 @@ export const pt: MessageSchema = {
     NO_LEADER: 'O cluster está sem líder agora; tente de novo daqui a pouco.',
     CARD_NOT_OWNED: 'Essa carta não pertence a esse jogador.',
     CARD_IN_MATCH: 'Essa carta está na mão de uma partida em andamento.',
+    CARD_UNAVAILABLE: 'Uma carta dessa troca não está mais disponível.',
+    RATE_LIMITED: 'Ações demais de uma vez; espere um pouco e tente de novo.',
     UNKNOWN_TRADE: 'Essa troca não existe mais.',
     UNKNOWN_PLAYER: 'Jogador desconhecido.',
     NOT_YOUR_TURN: 'Não é a sua vez.',

@@ -133,7 +133,8 @@ export const useConnectionStore = defineStore('connection', () => {
           const c = await connector(url, {
             username: creds.playerId,
             password: creds.token,
-            clientId: `trinca-${creds.playerId.slice(0, 8)}-${Math.random().toString(36).slice(2, 8)}`,
+            // The node accepts only client ids that start with the player's id and a dot.
+            clientId: `${creds.playerId}.${Math.random().toString(36).slice(2, 8)}`,
           });
           if (me !== loop) {
             void c.end();

@@ -4,7 +4,7 @@ import { applyCommand } from './apply.ts';
 import { checkInvariants } from './invariants.ts';
 import { collectionOf, getTrade, ownerOf, pendingTradesFor } from './queries.ts';
 import { deserializeLedger, ledgerDigest, serializeLedger } from './snapshot.ts';
-import { MAX_PENDING_OFFERS, tradeOfferProblem } from './trade.ts';
+import { CLOSED_OFFER_RETENTION, MAX_PENDING_OFFERS, tradeOfferProblem } from './trade.ts';
 import { Harness, expectCode } from './test-helpers.ts';
 
 function setup() {
@@ -67,11 +67,18 @@ describe('TRADE_OFFER', () => {
     const locked = content(h);
     h.apply({ type: 'MATCH_HAND', matchId: 'm1', playerId: 'b', cardIds: cb });
     const withHand = content(h);
-    expectCode(h.apply(offer('x8', 'a', 'b', ca[0], cb[0])), 'CARD_IN_MATCH');
+    // The proposer's own card in its own hand: refused (it knows its hand).
     expectCode(h.apply(offer('x9', 'b', 'a', cb[0], ca[0])), 'CARD_IN_MATCH');
     expect(content(h)).toEqual(withHand);
     expect(locked).not.toEqual(before);
     expect(h.state.offers.size).toBe(0);
+    // Asking for a card in the other player's hand is accepted like any owned card: an offer
+    // must not reveal a hand. The lock is checked when it is accepted.
+    expect(h.apply(offer('x8', 'a', 'b', ca[0], cb[0])).ok).toBe(true);
+    expect(h.apply(offer('x10', 'a', 'b', ca[1], cb[0])).ok).toBe(true);
+    expectCode(h.apply(accept('x8', 'a', 'b', ca[0], cb[0])), 'CARD_IN_MATCH');
+    expect(getTrade(h.state, 'x8')).toMatchObject({ status: 'refused' });
+    expect(ownerOf(h.state, cb[0])).toBe('b');
     expect(checkInvariants(h.state)).toEqual([]);
   });
 
@@ -92,6 +99,41 @@ describe('TRADE_OFFER', () => {
     h.apply(decline('o0', 'a'));
     expect(h.apply(offer('one-more', 'a', 'b', ca[0], cb[0])).ok).toBe(true);
     expect(checkInvariants(h.state)).toEqual([]);
+  });
+});
+
+describe('closed offers are pruned', () => {
+  it(`drops an offer ${CLOSED_OFFER_RETENTION} entries after it closed, keeps pending ones and the swaps, the same on every replica`, () => {
+    const { h, ca, cb } = setup();
+    h.apply(offer('done', 'a', 'b', ca[0], cb[0]));
+    h.apply(accept('done', 'a', 'b', ca[0], cb[0]));
+    const firstClosed = h.index;
+    h.apply(offer('declined', 'a', 'b', ca[1], cb[1]));
+    h.apply(decline('declined', 'b'));
+    h.apply(offer('pending', 'a', 'b', ca[2], cb[2]));
+    const replica = deserializeLedger(serializeLedger(h.state)); // a peer restored from a snapshot
+    // Just inside the window: nothing goes, a retry still gets the same answer.
+    h.index = firstClosed + CLOSED_OFFER_RETENTION - 2;
+    expectCode(h.apply(decline('declined', 'a')), 'TRADE_CLOSED');
+    applyCommand(replica, decline('declined', 'a'), { index: h.index, term: 1 });
+    expect(h.state.offers.size).toBe(3);
+    h.index += 5;
+    h.apply(offer('late', 'b', 'a', cb[3], ca[3]));
+    expect([...h.state.offers.keys()]).toEqual(['pending', 'late']);
+    expect(getTrade(h.state, 'done')).toMatchObject({ status: 'done' }); // the swap record stays
+    expect(ownerOf(h.state, ca[0])).toBe('b');
+    applyCommand(replica, offer('late', 'b', 'a', cb[3], ca[3]), { index: h.index, term: 1 });
+    expect(ledgerDigest(replica)).toBe(ledgerDigest(h.state));
+    expect(checkInvariants(h.state)).toEqual([]);
+  });
+
+  it('a no-op entry prunes nothing: only trade commands do', () => {
+    const { h, ca, cb } = setup();
+    h.apply(offer('t', 'a', 'b', ca[0], cb[0]));
+    h.apply(decline('t', 'b'));
+    h.index += CLOSED_OFFER_RETENTION + 10;
+    h.apply({ type: 'SET_NAME', playerId: 'a', name: 'A' });
+    expect(h.state.offers.size).toBe(1);
   });
 });
 

@@ -5,6 +5,11 @@
 //    it with TRADE_DECLINE. Accepting re-checks ownership and match locks at apply time:
 //    if a card changed hands or is in an unfinished match's hand, the offer is closed as
 //    `refused` with that code — the one refusal that changes state (see docs).
+// Hand privacy: an offer is never refused because the card it asks for sits in the other
+// player's hand (that would tell the proposer the opponent's hand); the lock is checked
+// when the offer is accepted, and players are told only "a card is not available"
+// (server/players/trade-notifier.ts). Closed offers are dropped CLOSED_OFFER_RETENTION log
+// entries after they closed, so offers cannot grow the ledger without bound.
 import { fail, type CommandOf, type LedgerError, type LedgerResult, type TradeCloseReason } from './commands.ts';
 import type { ApplyContext } from './context.ts';
 import type { LedgerState, OfferRecord, TradeRecord } from './state.ts';
@@ -13,9 +18,19 @@ import { cardAt, cardIndexOf } from './stock.ts';
 /** Pending offers one player may have made at a time (bounds the state a player can grow). */
 export const MAX_PENDING_OFFERS = 50;
 
+/**
+ * A closed offer stays this many log entries after it closed — a retried command about it
+ * (lost reply, other peer) gets the same answer meanwhile — then it is dropped. Its swap,
+ * if any, stays in `trades`.
+ */
+export const CLOSED_OFFER_RETENTION = 50_000;
+/** Offers looked at per trade command when pruning (old pending ones are skipped). */
+const PRUNE_SCAN = 2048;
+
 type Parties = Pick<CommandOf<'TRADE'>, 'fromPlayerId' | 'toPlayerId' | 'offerCardId' | 'wantCardId'>;
 
 export function trade(state: LedgerState, cmd: CommandOf<'TRADE'>, ctx: ApplyContext): LedgerResult<'TRADE'> {
+  pruneClosedOffers(state, ctx);
   const done = state.trades.get(cmd.tradeId);
   if (done) {
     const same =
@@ -36,6 +51,7 @@ export function trade(state: LedgerState, cmd: CommandOf<'TRADE'>, ctx: ApplyCon
 }
 
 export function tradeOffer(state: LedgerState, cmd: CommandOf<'TRADE_OFFER'>, ctx: ApplyContext): LedgerResult<'TRADE_OFFER'> {
+  pruneClosedOffers(state, ctx);
   const problem = tradeOfferProblem(state, cmd);
   if (problem) return problem;
   const existing = state.offers.get(cmd.tradeId);
@@ -71,7 +87,8 @@ export function tradeOfferProblem(state: LedgerState, cmd: Omit<CommandOf<'TRADE
     return same ? null : fail('DUPLICATE_REQUEST', `tradeId ${cmd.tradeId} was used for another offer`);
   }
   if (state.trades.has(cmd.tradeId)) return fail('DUPLICATE_REQUEST', `tradeId ${cmd.tradeId} was used for another trade`);
-  const problem = swapProblem(state, cmd);
+  // The wanted card's lock is not looked at: see "Hand privacy" above.
+  const problem = swapProblem(state, cmd, { wantLock: false });
   if (problem) return problem;
   let open = 0;
   for (const id of state.pendingOffers.get(cmd.fromPlayerId) ?? []) if (state.offers.get(id)?.fromPlayerId === cmd.fromPlayerId) open++;
@@ -80,6 +97,7 @@ export function tradeOfferProblem(state: LedgerState, cmd: Omit<CommandOf<'TRADE
 }
 
 export function tradeDecline(state: LedgerState, cmd: CommandOf<'TRADE_DECLINE'>, ctx: ApplyContext): LedgerResult<'TRADE_DECLINE'> {
+  pruneClosedOffers(state, ctx);
   const offer = state.offers.get(cmd.tradeId);
   if (!offer) return fail('UNKNOWN_TRADE', `no trade offer ${cmd.tradeId}`);
   if (cmd.byPlayerId !== offer.toPlayerId && cmd.byPlayerId !== offer.fromPlayerId) {
@@ -116,8 +134,11 @@ function acceptOffer(state: LedgerState, offer: OfferRecord, cmd: CommandOf<'TRA
   return tradeOk(state, swap(state, offer.tradeId, offer.offerCard, offer.wantCard, cmd, ctx));
 }
 
-/** Why `from` cannot give `offerCardId` for `to`'s `wantCardId` right now, or null. */
-function swapProblem(state: LedgerState, t: Parties): LedgerError | null {
+/**
+ * Why `from` cannot give `offerCardId` for `to`'s `wantCardId` right now, or null.
+ * `wantLock: false` skips the lock on the wanted card (an offer must not reveal it).
+ */
+function swapProblem(state: LedgerState, t: Parties, check: { wantLock: boolean } = { wantLock: true }): LedgerError | null {
   if (t.fromPlayerId === t.toPlayerId) return fail('SAME_PLAYER', 'a player cannot trade with itself');
   if (!state.players.has(t.fromPlayerId)) return fail('UNKNOWN_PLAYER', `unknown player ${t.fromPlayerId}`);
   if (!state.players.has(t.toPlayerId)) return fail('UNKNOWN_PLAYER', `unknown player ${t.toPlayerId}`);
@@ -126,7 +147,7 @@ function swapProblem(state: LedgerState, t: Parties): LedgerError | null {
   if (offer < 0 || state.owner[offer] !== t.fromPlayerId) return fail('CARD_NOT_OWNED', `${t.offerCardId} is not owned by ${t.fromPlayerId}`);
   if (want < 0 || state.owner[want] !== t.toPlayerId) return fail('CARD_NOT_OWNED', `${t.wantCardId} is not owned by ${t.toPlayerId}`);
   if (state.locked.has(offer)) return fail('CARD_IN_MATCH', `${t.offerCardId} is in the hand of an unfinished match`);
-  if (state.locked.has(want)) return fail('CARD_IN_MATCH', `${t.wantCardId} is in the hand of an unfinished match`);
+  if (check.wantLock && state.locked.has(want)) return fail('CARD_IN_MATCH', `${t.wantCardId} is in the hand of an unfinished match`);
   return null;
 }
 
@@ -153,6 +174,22 @@ function close(state: LedgerState, offer: OfferRecord, status: 'done' | 'decline
     const set = state.pendingOffers.get(p);
     set?.delete(offer.tradeId);
     if (set && set.size === 0) state.pendingOffers.delete(p);
+  }
+}
+
+/**
+ * Drops offers closed at least CLOSED_OFFER_RETENTION entries before `ctx.index`. Offers sit
+ * in the map in creation order (snapshots keep it), and an offer closes after it was made,
+ * so the scan stops at the first one made after the cutoff. Deterministic: every replica
+ * prunes the same offers at the same entry.
+ */
+export function pruneClosedOffers(state: LedgerState, ctx: ApplyContext): void {
+  const cutoff = ctx.index - CLOSED_OFFER_RETENTION;
+  if (cutoff <= 0) return;
+  let scanned = 0;
+  for (const o of state.offers.values()) {
+    if (o.createdAt > cutoff || scanned++ >= PRUNE_SCAN) return;
+    if (o.status !== 'pending' && o.closedAt !== null && o.closedAt <= cutoff) state.offers.delete(o.tradeId);
   }
 }
 
