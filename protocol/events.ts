@@ -1,6 +1,9 @@
 // Node → player events (DESIGN §4). Private ones go to `jogadores/<id>/eventos`,
 // match ones to `partidas/<matchId>/eventos`.
 import type { Card } from './cards.ts';
+import type { Narration } from './narration.ts';
+
+export type { Narration, NarrationKey } from './narration.ts';
 
 export type Phase = 'AGUARDANDO_COMPRA' | 'JOGANDO' | 'FINALIZADO';
 
@@ -67,7 +70,9 @@ export interface AtualizacaoJogo {
   table: { playerId: string; card: Card }[];
   scores: Record<string, number>;
   handCounts: Record<string, number>;
+  /** In Portuguese (DESIGN §4); `narration` is the same as data, for the UI to translate. */
   message: string;
+  narration?: Narration;
   host: string;
   /** Epoch of the host that published it (increments on failover). */
   epoch?: number;
