@@ -23,6 +23,8 @@ import { LedgerPlayerDirectory } from './players/ledger-directory.ts';
 import { playerRoutes } from './players/handlers.ts';
 import { ledgerRoutes } from './players/ledger-handlers.ts';
 import { tradeRoutes } from './players/trade-handlers.ts';
+import { historyRoutes } from './players/history-handlers.ts';
+import { concedeRoutes } from './players/concede-handler.ts';
 import { RaftNode } from './raft/raft-node.ts';
 import { raftRouter } from './raft/routes.ts';
 import { LedgerReplica } from './ledger/replica.ts';
@@ -160,6 +162,8 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
   ledgerRoutes(commands, { replica: () => replica, ledger: () => ledger, metrics, matchPurchase: matchPurchase(() => matches) });
   const trades = tradeRoutes(commands, { replica: () => replica, ledger: () => ledger, broker });
   matchRoutes(commands, () => matches);
+  concedeRoutes(commands, () => matches);
+  historyRoutes(commands, { nodeId: config.id, replica: () => replica, matchLog: (id) => (matches ? matches.log(id) : Promise.reject(new Error('matches are not running'))) });
   matchmakingRoutes(commands, () => matchmaking); // ENTRAR_FILA, SAIR_FILA
 
   // ---- HTTP ------------------------------------------------------------------------------

@@ -27,3 +27,4 @@ export { publicView, handOf, endSummary, turnExpired, type PublicView, type EndS
 export { stateHash, canonicalJson } from './hash.ts';
 export { narrate } from './narrate.ts';
 export { matchEventSchema, matchCommandSchema, CHAT_MAX } from './schemas.ts';
+export { replayView, type ReplayView } from './replay.ts';
