@@ -38,6 +38,7 @@ export const enMore = {
     Dragão: 'm', Guerreiro: 'm', Mago: 'm', Anjo: 'm', Demônio: 'm', Fênix: 'f', Titan: 'm', Sereia: 'f',
     Lobo: 'm', Águia: 'f', Leão: 'm', Tigre: 'm', Cavaleiro: 'm', Arqueiro: 'm', Bárbaro: 'm', Paladino: 'm',
   },
+  rarityShort: { C: 'C', U: 'U', R: 'R', L: 'L' },
   roles: { leader: 'Leader', follower: 'Follower', candidate: 'Candidate', precandidate: 'Pre-candidate', learner: 'Learner (catching up)', unknown: 'Unknown' },
   table: {
     trickOf: 'Trick {round}',

@@ -38,6 +38,7 @@ export const ptMore: typeof enMore = {
     Dragão: 'm', Guerreiro: 'm', Mago: 'm', Anjo: 'm', Demônio: 'm', Fênix: 'f', Titan: 'm', Sereia: 'f',
     Lobo: 'm', Águia: 'f', Leão: 'm', Tigre: 'm', Cavaleiro: 'm', Arqueiro: 'm', Bárbaro: 'm', Paladino: 'm',
   },
+  rarityShort: { C: 'C', U: 'I', R: 'R', L: 'L' },
   roles: { leader: 'Líder', follower: 'Seguidor', candidate: 'Candidato', precandidate: 'Pré-candidato', learner: 'Aprendiz (sincronizando)', unknown: 'Desconhecido' },
   table: {
     trickOf: 'Rodada {round}',

@@ -8,6 +8,7 @@ import { useMatchStore } from '../stores/match.ts';
 import { useTradesStore } from '../stores/trades.ts';
 import { useRankingStore } from '../stores/ranking.ts';
 import { useClusterStore } from '../stores/cluster.ts';
+import { useHistoryStore } from '../stores/history.ts';
 import type { Connector } from './transport.ts';
 
 export function startSession(pinia: Pinia, opts: { connector?: Connector; url?: string; pollServers?: boolean } = {}): void {
@@ -17,6 +18,7 @@ export function startSession(pinia: Pinia, opts: { connector?: Connector; url?: 
   useCollectionStore(pinia);
   useTradesStore(pinia);
   useRankingStore(pinia);
+  useHistoryStore(pinia);
   const cluster = useClusterStore(pinia);
   useMatchStore(pinia).restore();
   if (opts.pollServers !== false) cluster.startPolling();
