@@ -10,6 +10,8 @@ import { useRankingStore } from '../stores/ranking.ts';
 import { useClusterStore } from '../stores/cluster.ts';
 import { useHistoryStore } from '../stores/history.ts';
 import type { Connector } from './transport.ts';
+import { desktopApi } from './desktop.ts';
+import { isValidCredentials } from './credentials.ts';
 
 export function startSession(pinia: Pinia, opts: { connector?: Connector; url?: string; pollServers?: boolean } = {}): void {
   const connection = useConnectionStore(pinia);
@@ -22,5 +24,18 @@ export function startSession(pinia: Pinia, opts: { connector?: Connector; url?: 
   const cluster = useClusterStore(pinia);
   useMatchStore(pinia).restore();
   if (opts.pollServers !== false) cluster.startPolling();
-  connection.connect(player.credentials, opts.url);
+  const desktop = desktopApi();
+  if (!desktop?.loadIdentity) {
+    connection.connect(player.credentials, opts.url);
+    return;
+  }
+  // Desktop: the identity lives under userData (main process), whatever origin the window has.
+  void desktop
+    .loadIdentity()
+    .then((kept) => {
+      if (kept && isValidCredentials(kept)) player.adopt({ playerId: kept.playerId, token: kept.token }, kept.name);
+      else player.persistDesktop();
+    })
+    .catch(() => undefined)
+    .finally(() => connection.connect(player.credentials, opts.url));
 }
