@@ -78,7 +78,8 @@ beforeAll(async () => {
       w.resolve(l);
     }
   });
-  url = (await next((l) => l.event === 'loadURL')).url as string;
+  // The splash (a data: page) comes first; the main window loads the node's UI.
+  url = (await next((l) => l.event === 'loadURL' && String(l.url).startsWith('http'))).url as string;
 }, 60_000);
 
 afterAll(async () => {
@@ -89,7 +90,11 @@ afterAll(async () => {
 describe('Electron main process (under a fake electron)', () => {
   it('enables the sandbox and opens a locked-down window on its own node', async () => {
     expect(lines.some((l) => l.event === 'enableSandbox')).toBe(true);
-    const win = lines.find((l) => l.event === 'window')!.options as { minWidth: number; minHeight: number; webPreferences: Record<string, unknown> };
+    const splash = lines.find((l) => l.event === 'window')!.options as { webPreferences: Record<string, unknown> };
+    expect(splash.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false });
+    expect(splash.webPreferences.preload).toBeUndefined();
+    await next((l) => l.event === 'destroy'); // gone once the main window shows
+    const win = lines.filter((l) => l.event === 'window')[1].options as { minWidth: number; minHeight: number; webPreferences: Record<string, unknown> };
     expect(win.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false });
     expect(win.minWidth).toBe(1024);
     expect(win.minHeight).toBe(700);
@@ -133,6 +138,17 @@ describe('Electron main process (under a fake electron)', () => {
     expect(bad).toMatchObject({ ok: true, value: { ok: false } });
     const damaged = await send({ cmd: 'invoke', channel: 'trinca:join-cluster', trusted: true, args: ['trinca1.garbage'] });
     expect(damaged).toMatchObject({ ok: true, value: { ok: false, error: expect.stringMatching(/damaged/) } });
+  });
+
+  it('keeps the player identity under userData, for its own window only, and logs to a file there', async () => {
+    expect(await send({ cmd: 'invoke', channel: 'trinca:load-identity', trusted: true })).toMatchObject({ ok: true, value: null });
+    const id = { playerId: '0b8f2c9e-1111-4222-8333-944445555666', token: 'b'.repeat(43), name: 'Ana' };
+    expect(await send({ cmd: 'invoke', channel: 'trinca:save-identity', trusted: true, args: [id] })).toMatchObject({ ok: true, value: { ok: true } });
+    expect(await send({ cmd: 'invoke', channel: 'trinca:save-identity', trusted: true, args: [{ playerId: '../x', token: 'y' }] })).toMatchObject({ ok: true, value: { ok: false } });
+    expect(await send({ cmd: 'invoke', channel: 'trinca:load-identity', trusted: true })).toMatchObject({ ok: true, value: id });
+    expect(await send({ cmd: 'invoke', channel: 'trinca:load-identity', trusted: false })).toMatchObject({ ok: false, error: expect.stringMatching(/untrusted/) });
+    expect(JSON.parse(fs.readFileSync(path.join(tmp, 'userData/identity.json'), 'utf8'))).toEqual(id);
+    await expect.poll(() => fs.existsSync(path.join(tmp, 'userData/logs/trinca.log'))).toBe(true);
   });
 
   it('stops the node cleanly on quit', async () => {

@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { NodeHost } from './node-host.ts';
 import { IPC, MAX_INVITE_LENGTH, type DesktopNodeInfo, type DesktopResult } from './api.ts';
 import { CONTENT_SECURITY_POLICY, isAllowedNavigation, isAllowedPermission, isTrustedSender, originOf } from './security.ts';
+import { loadIdentity, logsDirOf, saveIdentity } from './desktop-files.ts';
+import { showSplash } from './splash.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -133,20 +135,38 @@ function registerIpc(): void {
   handle(IPC.openDataFolder, async (): Promise<void> => {
     await shell.openPath(host!.dataDir);
   });
+  registerDesktopFilesIpc();
+}
+
+/** The player's identity and the logs, kept under userData (electron/desktop-files.ts). */
+function registerDesktopFilesIpc(): void {
+  const userData = app.getPath('userData');
+  handle(IPC.loadIdentity, () => loadIdentity(userData));
+  handle(IPC.saveIdentity, async (id: unknown): Promise<DesktopResult<null>> =>
+    (await saveIdentity(userData, id)) ? { ok: true, value: null } : { ok: false, error: 'invalid identity' },
+  );
+  handle(IPC.openLogsFolder, async (): Promise<void> => {
+    fs.mkdirSync(logsDirOf(userData), { recursive: true });
+    await shell.openPath(logsDirOf(userData));
+  });
 }
 
 async function boot(): Promise<void> {
   lockDownSession();
   registerIpc();
   host = new NodeHost({ userData: app.getPath('userData'), uiDir: uiDir() });
+  const splash = showSplash();
   try {
     await host.start();
   } catch (err) {
+    splash.destroy();
     fail(`the embedded node could not start: ${(err as Error).message}`);
   }
   if (!uiDir()) process.stderr.write('trinca: renderer/dist is missing (npm run build:ui); the window will show the node\'s 404\n');
   nodeOrigin = originOf(host.uiUrl);
   mainWindow = createWindow(host.uiUrl);
+  mainWindow.once('ready-to-show', () => splash.destroy());
+  mainWindow.once('closed', () => !splash.isDestroyed() && splash.destroy());
 }
 
 async function stopNode(): Promise<void> {

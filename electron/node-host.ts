@@ -4,6 +4,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startNode, type NodeHandle } from '../server/node.ts';
+import { logFileOf } from './desktop-files.ts';
 import { DEFAULT_TIMING, type NodeConfig } from '../server/config.ts';
 import { decodeInvite, encodeInvite, type Invite } from '../server/cluster/invite.ts';
 import { loadIdentity, readSecret } from '../server/cluster/identity.ts';
@@ -71,6 +72,7 @@ export class NodeHost {
       uiDir: this.opts.uiDir,
       timing: { ...DEFAULT_TIMING },
       logLevel: this.env.TRINCA_LOG_LEVEL ?? 'info',
+      logFile: logFileOf(this.opts.userData),
     };
   }
 

@@ -13,6 +13,9 @@ const api: TrincaDesktopApi = {
     return ipcRenderer.invoke(IPC.joinCluster, code);
   },
   openDataFolder: () => ipcRenderer.invoke(IPC.openDataFolder),
+  loadIdentity: () => ipcRenderer.invoke(IPC.loadIdentity),
+  saveIdentity: (id) => ipcRenderer.invoke(IPC.saveIdentity, { playerId: id?.playerId, token: id?.token, name: id?.name ?? null }),
+  openLogsFolder: () => ipcRenderer.invoke(IPC.openLogsFolder),
 };
 
 contextBridge.exposeInMainWorld('trinca', Object.freeze(api));

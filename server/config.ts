@@ -25,6 +25,8 @@ export interface NodeConfig {
   snapshotEvery: number;
   /** Log level for pino. */
   logLevel: string;
+  /** Write the logs to this file (appended) instead of stderr: the desktop app's log under userData. */
+  logFile?: string;
 }
 
 export interface TimingConfig {

@@ -64,7 +64,7 @@ export interface NodeHandle {
 
 export async function startNode(config: NodeConfig): Promise<NodeHandle> {
   const started = performance.now();
-  const root = createRootLogger(config.id, config.logLevel);
+  const root = createRootLogger(config.id, config.logLevel, config.logFile);
   const log = componentLogger(root, 'NODE');
   try {
     return await build(config, root, started);
