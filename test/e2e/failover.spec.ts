@@ -56,7 +56,7 @@ test('kill -9 of the hosting peer mid-match: both see the failover banner and th
   let killed = false;
   await playToEnd([a.page, b.page], {
     timeoutMs: 150_000,
-    between: async (moves) => {
+    between: async (moves: number) => {
       if (killed || moves < 3) return;
       killed = true;
       cluster!.peer(hostText).kill9();

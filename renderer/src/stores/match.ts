@@ -39,6 +39,8 @@ export interface ResolvedTrick {
 
 /** How long a closed trick stays on the table before the next lead (or the end screen). */
 export const TRICK_BEAT_MS = 1800;
+/** A move normally comes back in ~100 ms; past this the host is suspected (DESIGN §8: failover ≈ 1 s). */
+const SLOW_MOVE_MS = 900;
 const TRICK_KEYS = new Set(['TRICK_WON', 'TRICK_TIED', 'MATCH_WON', 'MATCH_DRAW']);
 
 interface SavedMatch {
@@ -78,6 +80,8 @@ export const useMatchStore = defineStore('match', () => {
   /** When the player joined the queue (for the elapsed-time display). */
   const queuedSince = ref<number | null>(null);
   const resolving = shallowRef<ResolvedTrick | null>(null);
+  /** A move of ours unanswered for a while: the host may be gone (the node retries on the reserve). */
+  const slowMove = ref(false);
   let beatTimer: ReturnType<typeof setTimeout> | null = null;
   /** Cards seen in other players' hands (played on the table): what one can ask for in a trade. */
   const seen = ref<Record<string, Card[]>>(readJson<Record<string, Card[]>>('seen') ?? {});
@@ -102,7 +106,7 @@ export const useMatchStore = defineStore('match', () => {
   /** The match's host is suspected dead (its peer marked down, or our own link is gone): no "your turn" then. */
   const hostSuspect = computed(() => {
     if (!inMatch.value || !host.value) return false;
-    if (connection.status !== 'online') return true;
+    if (connection.status !== 'online' || slowMove.value) return true;
     return cluster.peers.find((p) => p.id === host.value)?.alive === false;
   });
   const needsHand = computed(() => inMatch.value && phase.value === 'AGUARDANDO_COMPRA' && hand.value.length === 0);
@@ -357,10 +361,14 @@ export const useMatchStore = defineStore('match', () => {
   async function play(cardId: string): Promise<void> {
     if (!myTurn.value || playing.value || resolving.value || hostSuspect.value) return;
     playing.value = cardId;
+    const slow = setTimeout(() => (slowMove.value = true), SLOW_MOVE_MS);
     try {
       await run(() => connection.request({ type: 'JOGAR', cardId }));
     } catch {
       playing.value = null;
+    } finally {
+      clearTimeout(slow);
+      slowMove.value = false;
     }
   }
 
