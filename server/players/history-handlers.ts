@@ -12,6 +12,11 @@ export interface HistoryHandlerDeps {
   matchLog: (matchId: string) => Promise<{ events: readonly unknown[] }>;
 }
 
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), ms)))]).finally(() => clearTimeout(timer));
+}
+
 export function historyRoutes(router: CommandRouter, deps: HistoryHandlerDeps): void {
   const state = () => {
     const r = deps.replica();
@@ -19,7 +24,22 @@ export function historyRoutes(router: CommandRouter, deps: HistoryHandlerDeps): 
     return r.state;
   };
 
-  router.on('HISTORICO', (playerId, cmd) => ({ type: 'HISTORICO', requestId: cmd.requestId, entries: historyOf(state(), playerId) }));
+  router.on('HISTORICO', async (playerId, cmd) => {
+    const entries = historyOf(state(), playerId);
+    // A result recorded without its date (MATCH_FINISHED.at): the last event of the match's log
+    // has it when this node holds the log. Best effort, bounded.
+    await Promise.allSettled(
+      entries
+        .filter((e) => e.at === null)
+        .slice(0, 10)
+        .map(async (e) => {
+          const log = await withTimeout(deps.matchLog(e.matchId), 1000);
+          const last = log.events[log.events.length - 1] as { at?: unknown } | undefined;
+          if (typeof last?.at === 'number') e.at = last.at;
+        }),
+    );
+    return { type: 'HISTORICO', requestId: cmd.requestId, entries };
+  });
 
   router.on('REPLAY', async (playerId, cmd) => {
     const m = getMatch(state(), cmd.matchId);

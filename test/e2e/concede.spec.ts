@@ -48,6 +48,8 @@ test('concede, then the history and the replay of that match', async ({ openPlay
     const row = a.page.locator(`[data-testid="history-row"][data-match-id="${matchId}"]`);
     await expect(row).toBeVisible({ timeout: 20_000 });
     await expect(row).toContainText('Lia');
+    await expect(row).toContainText(/your opponent conceded|you conceded/);
+    await expect(row.locator('td').first()).not.toHaveText('—'); // the date
     const result = await row.getAttribute('data-result');
     expect(['won', 'lost']).toContain(result);
     await shot(a.page, 'history', testInfo);

@@ -102,6 +102,11 @@ export const enMore = {
     draw: 'Draw',
     replay: 'Replay',
     refresh: 'Refresh',
+    why: {
+      DESISTENCIA: { won: 'your opponent conceded', lost: 'you conceded', draw: '' },
+      DESCONECTADO: { won: 'your opponent was away too long', lost: 'you were away too long', draw: '' },
+      SEM_MAO: { won: 'your opponent had no hand in time', lost: 'you had no hand in time', draw: '' },
+    },
   },
   replay: {
     title: 'Replay: you vs {name}',

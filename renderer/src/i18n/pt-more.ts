@@ -102,6 +102,11 @@ export const ptMore: typeof enMore = {
     draw: 'Empate',
     replay: 'Rever',
     refresh: 'Atualizar',
+    why: {
+      DESISTENCIA: { won: 'o adversário desistiu', lost: 'você desistiu', draw: '' },
+      DESCONECTADO: { won: 'o adversário ficou fora tempo demais', lost: 'você ficou fora tempo demais', draw: '' },
+      SEM_MAO: { won: 'o adversário não escolheu uma mão a tempo', lost: 'você não escolheu uma mão a tempo', draw: '' },
+    },
   },
   replay: {
     title: 'Replay: você contra {name}',
