@@ -124,10 +124,18 @@ describe('FirstRunView', () => {
     const w = mountIn(x, FirstRunView);
     await w.get('form').trigger('submit');
     expect(w.text()).toContain('A name has 1 to 24 characters.');
+    // Nothing is suggested until the invite is valid; then a command that works when copied.
+    expect(w.find('[data-testid="join-command"]').exists()).toBe(false);
+    await w.get('[data-testid="invite-input"]').setValue('trinca1.nope');
+    expect(w.find('[data-testid="join-command"]').exists()).toBe(false);
     const code = 'trinca1.' + btoa(JSON.stringify({ c: 'cluster-1', s: 'x'.repeat(43), p: ['http://10.0.0.2:8081'] })).replace(/=+$/, '');
     await w.get('[data-testid="invite-input"]').setValue(code);
     expect(w.get('[data-testid="invite-described"]').text()).toContain('cluster-1');
-    expect(w.text()).not.toContain('x'.repeat(43));
+    const join = w.get('[data-testid="join-command"]').text();
+    expect(join).toContain('node bin/trinca.js node --id bob');
+    expect(join).toContain('--host 0.0.0.0');
+    expect(join).toContain(`--invite ${code}`);
+    expect(w.get('[data-testid="create-command"]').text()).toContain('--advertise http://');
     await w.get('[data-testid="name-input"]').setValue('Ana');
     await w.get('form').trigger('submit');
     await flushPromises();
