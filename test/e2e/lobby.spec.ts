@@ -123,7 +123,10 @@ test.describe('first run and lobby', () => {
       // The reveal is not spoiled: the new cards are not in the collection behind the window yet.
       const grid = page.getByTestId('collection');
       const shown = await page.getByTestId('pack-card').evaluateAll((els) => els.map((e) => e.getAttribute('data-card-id') ?? ''));
-      for (const id of shown) await expect(grid.locator(`[data-testid="card"][data-card-id="${id}"]`)).toHaveCount(0);
+      for (const id of shown) {
+        await expect(grid.locator(`[data-testid="card"][data-card-id="${id}"]`)).toHaveCount(0);
+        await expect(page.locator(`[data-testid="trade-offer-option"][data-card-id="${id}"]`)).toHaveCount(0);
+      }
       // A native modal <dialog>: focus stays inside it.
       await expect(page.locator('dialog[open]')).toHaveCount(1);
       for (let i = 0; i < 4; i++) await page.keyboard.press('Tab');

@@ -17,8 +17,13 @@ test('a whole match in Portuguese: no English in the timeline and banners', asyn
   await getHand(a.page, 'pick');
   await getHand(b.page, 'buy');
   const texts: string[] = [];
+  let shotTaken = false;
   await playToEnd([a.page, b.page], {
-    between: async () => {
+    between: async (moves) => {
+      if (!shotTaken && moves >= 3) {
+        shotTaken = true;
+        await shot(a.page, 'match-pt', testInfo);
+      }
       for (const p of [a.page, b.page]) texts.push(...(await narratedTexts(p).catch(() => [])));
     },
   });
