@@ -6,9 +6,12 @@ export const IPC = {
   createInvite: 'trinca:create-invite',
   joinCluster: 'trinca:join-cluster',
   openDataFolder: 'trinca:open-data-folder',
+  loadIdentity: 'trinca:load-identity',
+  saveIdentity: 'trinca:save-identity',
+  openLogsFolder: 'trinca:open-logs-folder',
 } as const;
 
-export type { DesktopNodeInfo, DesktopResult, TrincaDesktopApi } from '../protocol/desktop.ts';
+export type { DesktopIdentity, DesktopNodeInfo, DesktopResult, TrincaDesktopApi } from '../protocol/desktop.ts';
 
 /** Longest invite code accepted over IPC (a real one is a few hundred characters). */
 export const MAX_INVITE_LENGTH = 8192;

@@ -80,7 +80,8 @@ beforeAll(async () => {
       w.resolve(l);
     }
   });
-  url = (await next((l) => l.event === 'loadURL')).url as string;
+  // The splash (a data: page) comes first; the main window loads the node's UI.
+  url = (await next((l) => l.event === 'loadURL' && String(l.url).startsWith('http'))).url as string;
 }, 60_000);
 
 afterAll(async () => {
@@ -91,7 +92,11 @@ afterAll(async () => {
 describe('Electron main process (under a fake electron)', () => {
   it('enables the sandbox and opens a locked-down window on its own node', async () => {
     expect(lines.some((l) => l.event === 'enableSandbox')).toBe(true);
-    const win = lines.find((l) => l.event === 'window')!.options as { minWidth: number; minHeight: number; webPreferences: Record<string, unknown> };
+    const splash = lines.find((l) => l.event === 'window')!.options as { webPreferences: Record<string, unknown> };
+    expect(splash.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false });
+    expect(splash.webPreferences.preload).toBeUndefined();
+    await next((l) => l.event === 'destroy'); // gone once the main window shows
+    const win = lines.filter((l) => l.event === 'window')[1].options as { minWidth: number; minHeight: number; webPreferences: Record<string, unknown> };
     expect(win.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false });
     expect(win.minWidth).toBe(1024);
     expect(win.minHeight).toBe(700);
@@ -157,8 +162,19 @@ describe('Electron main process (under a fake electron)', () => {
 
   it('keeps Electron\'s default menu (reload, DevTools) when not packaged', () => {
     expect(lines.some((l) => l.event === 'menu')).toBe(false);
-    const win = lines.find((l) => l.event === 'window')!.options as { webPreferences: Record<string, unknown> };
+    const win = lines.find((l) => l.event === 'window' && (l.options as { webPreferences?: { preload?: unknown } }).webPreferences?.preload)!.options as { webPreferences: Record<string, unknown> };
     expect(win.webPreferences.devTools).toBe(true);
+  });
+
+  it('keeps the player identity under userData, for its own window only, and logs to a file there', async () => {
+    expect(await send({ cmd: 'invoke', channel: 'trinca:load-identity', trusted: true })).toMatchObject({ ok: true, value: null });
+    const id = { playerId: '0b8f2c9e-1111-4222-8333-944445555666', token: 'b'.repeat(43), name: 'Ana' };
+    expect(await send({ cmd: 'invoke', channel: 'trinca:save-identity', trusted: true, args: [id] })).toMatchObject({ ok: true, value: { ok: true } });
+    expect(await send({ cmd: 'invoke', channel: 'trinca:save-identity', trusted: true, args: [{ playerId: '../x', token: 'y' }] })).toMatchObject({ ok: true, value: { ok: false } });
+    expect(await send({ cmd: 'invoke', channel: 'trinca:load-identity', trusted: true })).toMatchObject({ ok: true, value: id });
+    expect(await send({ cmd: 'invoke', channel: 'trinca:load-identity', trusted: false })).toMatchObject({ ok: false, error: expect.stringMatching(/untrusted/) });
+    expect(JSON.parse(fs.readFileSync(path.join(tmp, 'userData/identity.json'), 'utf8'))).toEqual(id);
+    await expect.poll(() => fs.existsSync(path.join(tmp, 'userData/logs/trinca.log'))).toBe(true);
   });
 
   it('stops the node cleanly on quit', async () => {
@@ -189,7 +205,8 @@ describe('Electron main process, packaged (app.isPackaged)', () => {
         } catch {
           return;
         }
-        if (plines.at(-1)!.event === 'loadURL') {
+        // The main window's load (the splash loads a data: URL first).
+        if (plines.at(-1)!.event === 'loadURL' && String(plines.at(-1)!.url).startsWith('http')) {
           clearTimeout(t);
           resolve();
         }
@@ -211,7 +228,7 @@ describe('Electron main process, packaged (app.isPackaged)', () => {
     expect(menu, 'Menu.setApplicationMenu was not called').toBeDefined();
     if (process.platform === 'darwin') expect(JSON.stringify(menu!.template)).not.toMatch(/reload|toggleDevTools|viewMenu/i);
     else expect(menu!.template).toBeNull();
-    const win = plines.find((l) => l.event === 'window')!.options as { webPreferences: Record<string, unknown> };
+    const win = plines.find((l) => l.event === 'window' && (l.options as { webPreferences?: { preload?: unknown } }).webPreferences?.preload)!.options as { webPreferences: Record<string, unknown> };
     expect(win.webPreferences.devTools).toBe(false);
   });
 });

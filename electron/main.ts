@@ -16,6 +16,8 @@ import { IPC, MAX_INVITE_LENGTH, type DesktopNodeInfo, type DesktopResult } from
 import { LaunchOrigin, ORIGIN_ARG, UI_SECURITY_HEADERS, isAllowedNavigation, isAllowedPermission, isTrustedSender } from './security.ts';
 import { menuTemplate } from './menu.ts';
 import { loadFailure, rendererGone, type RecoveryPrompt } from './recovery.ts';
+import { loadIdentity, logsDirOf, saveIdentity } from './desktop-files.ts';
+import { showSplash } from './splash.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -161,6 +163,20 @@ function registerIpc(): void {
   handle(IPC.openDataFolder, async (): Promise<void> => {
     await shell.openPath(host!.dataDir);
   });
+  registerDesktopFilesIpc();
+}
+
+/** The player's identity and the logs, kept under userData (electron/desktop-files.ts). */
+function registerDesktopFilesIpc(): void {
+  const userData = app.getPath('userData');
+  handle(IPC.loadIdentity, () => loadIdentity(userData));
+  handle(IPC.saveIdentity, async (id: unknown): Promise<DesktopResult<null>> =>
+    (await saveIdentity(userData, id)) ? { ok: true, value: null } : { ok: false, error: 'invalid identity' },
+  );
+  handle(IPC.openLogsFolder, async (): Promise<void> => {
+    fs.mkdirSync(logsDirOf(userData), { recursive: true });
+    await shell.openPath(logsDirOf(userData));
+  });
 }
 
 async function boot(): Promise<void> {
@@ -169,14 +185,18 @@ async function boot(): Promise<void> {
   lockDownSession();
   registerIpc();
   host = new NodeHost({ userData: app.getPath('userData'), uiDir: uiDir() });
+  const splash = showSplash();
   try {
     await host.start();
   } catch (err) {
+    splash.destroy();
     fail(`the embedded node could not start: ${(err as Error).message}`);
   }
   if (!uiDir()) process.stderr.write('trinca: renderer/dist is missing (npm run build:ui); the window will show the node\'s 404\n');
   nodeOrigin = launchOrigin.set(host.uiUrl);
   mainWindow = createWindow(host.uiUrl);
+  mainWindow.once('ready-to-show', () => splash.destroy());
+  mainWindow.once('closed', () => !splash.isDestroyed() && splash.destroy());
 }
 
 async function stopNode(): Promise<void> {

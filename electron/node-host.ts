@@ -7,6 +7,7 @@ import { startNode, type NodeHandle } from '../server/node.ts';
 import { nodeConfigFromValues, type NodeConfig } from '../server/config.ts';
 import { decodeInvite, encodeInvite, inviteVersionProblem, type Invite } from '../server/cluster/invite.ts';
 import { PROTOCOL_VERSION } from '../protocol/version.ts';
+import { logFileOf } from './desktop-files.ts';
 import { loadIdentity, readSecret } from '../server/cluster/identity.ts';
 import type { MemberInfo } from '../protocol/rest.ts';
 import { advertiseFor, loadSettings, localUiUrl, type DesktopSettings } from './settings.ts';
@@ -65,6 +66,7 @@ export class NodeHost {
       { id: s.nodeId, httpPort: String(s.httpPort), mqttPort: String(s.mqttPort), dataDir: this.dataDir, host: s.host, advertise: advertiseFor(s, this.env), uiDir: this.opts.uiDir },
       this.env,
     );
+    config.logFile = logFileOf(this.opts.userData);
     if (!invite) return config;
     return { ...config, secret: invite.secret, secretFile: undefined, join: [...new Set([...config.join, ...invite.peers])], inviteClusterId: invite.clusterId };
   }

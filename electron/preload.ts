@@ -14,6 +14,9 @@ const api: TrincaDesktopApi = {
     return ipcRenderer.invoke(IPC.joinCluster, code);
   },
   openDataFolder: () => ipcRenderer.invoke(IPC.openDataFolder),
+  loadIdentity: () => ipcRenderer.invoke(IPC.loadIdentity),
+  saveIdentity: (id) => ipcRenderer.invoke(IPC.saveIdentity, { playerId: id?.playerId, token: id?.token, name: id?.name ?? null }),
+  openLogsFolder: () => ipcRenderer.invoke(IPC.openLogsFolder),
 };
 
 // Only the node's UI of this launch (origin passed by the main process) gets the API.

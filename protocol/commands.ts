@@ -30,6 +30,13 @@ export const PingCommand = z.object({ type: z.literal('PING'), requestId, t: z.n
 /** Leaderboard (added by Trinca; see docs/protocol.md). */
 export const RankingCommand = z.object({ type: z.literal('RANKING'), requestId });
 
+/** Concede the current match (added by Trinca): the opponent wins, reason DESISTENCIA. */
+export const DesistirCommand = z.object({ type: z.literal('DESISTIR'), requestId });
+/** The player's finished matches from the ledger, newest first (added by Trinca). */
+export const HistoricoCommand = z.object({ type: z.literal('HISTORICO'), requestId });
+/** A finished match's log, hands hidden until played (added by Trinca). */
+export const ReplayCommand = z.object({ type: z.literal('REPLAY'), requestId, matchId: id });
+
 export const PlayerCommand = z.discriminatedUnion('type', [
   PerfilCommand,
   EntrarFilaCommand,
@@ -43,6 +50,9 @@ export const PlayerCommand = z.discriminatedUnion('type', [
   ResponderTrocaCommand,
   PingCommand,
   RankingCommand,
+  DesistirCommand,
+  HistoricoCommand,
+  ReplayCommand,
 ]);
 export type PlayerCommand = z.infer<typeof PlayerCommand>;
 export type CommandType = PlayerCommand['type'];

@@ -11,6 +11,13 @@ export interface DesktopNodeInfo {
   appVersion: string;
 }
 
+/** The player's identity as the desktop app keeps it (under userData, not in a page's storage). */
+export interface DesktopIdentity {
+  playerId: string;
+  token: string;
+  name: string | null;
+}
+
 export type DesktopResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
 export interface TrincaDesktopApi {
@@ -20,4 +27,9 @@ export interface TrincaDesktopApi {
   /** Restarts the embedded node as a member of the invite's cluster; the window reloads. */
   joinCluster(code: string): Promise<DesktopResult<null>>;
   openDataFolder(): Promise<void>;
+  /** The identity kept by the main process, or null before the first one is saved. */
+  loadIdentity?(): Promise<DesktopIdentity | null>;
+  saveIdentity?(identity: DesktopIdentity): Promise<DesktopResult<null>>;
+  /** Opens the folder holding the app's log file (userData/logs). */
+  openLogsFolder?(): Promise<void>;
 }

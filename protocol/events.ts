@@ -1,6 +1,9 @@
 // Node → player events (docs/design.md §4). Private ones go to `jogadores/<id>/eventos`,
 // match ones to `partidas/<matchId>/eventos`.
 import type { Card } from './cards.ts';
+import type { Narration } from './narration.ts';
+
+export type { Narration, NarrationKey } from './narration.ts';
 
 export type Phase = 'AGUARDANDO_COMPRA' | 'JOGANDO' | 'FINALIZADO';
 
@@ -34,6 +37,41 @@ export interface Ranking {
   requestId?: string;
   entries: { playerId: string; name: string; wins: number; losses: number; draws: number }[];
 }
+/** One finished match of the player, from the ledger; `at` (ms) when the ledger knows it. */
+export interface HistoryEntry {
+  matchId: string;
+  opponentId: string;
+  opponentName: string;
+  result: 'won' | 'lost' | 'draw';
+  reason: string;
+  /** Tricks won: the player's, then the opponent's. */
+  tricks: [number, number];
+  at: number | null;
+}
+export interface Historico { type: 'HISTORICO'; requestId?: string; entries: HistoryEntry[] }
+/**
+ * One event of a replayed match. HAND_SET carries no cards (only how many); CARD_PLAYED
+ * carries the card played, so a viewer learns a card only when it is played.
+ */
+export type ReplayEvent =
+  | { seq: number; at: number; type: 'MATCH_START'; players: { id: string; name: string }[]; host: string; shadow: string | null }
+  | { seq: number; at: number; type: 'HAND_SET'; playerId: string; count: number; source: string }
+  | { seq: number; at: number; type: 'CARD_PLAYED'; playerId: string; card: Card; auto: boolean }
+  | { seq: number; at: number; type: 'FORFEIT'; playerId: string; reason: string }
+  | { seq: number; at: number; type: 'CHAT'; playerId: string; text: string }
+  | { seq: number; at: number; type: 'FAILOVER'; oldHost: string; newHost: string; shadow: string | null }
+  | { seq: number; at: number; type: 'ABORT'; reason: string };
+export interface Replay {
+  type: 'REPLAY';
+  requestId?: string;
+  matchId: string;
+  /** The node that verified the log's signatures and served it. */
+  node: string;
+  players: { id: string; name: string }[];
+  events: ReplayEvent[];
+  /** Each event's narration (same order as `events`), for the viewer's captions. */
+  narrations: (Narration | null)[];
+}
 /** The acknowledgement of a command whose effect arrives elsewhere (e.g. JOGAR → ATUALIZACAO_JOGO). */
 /** `matchId` and `eventSeq`: for match commands (JOGAR, CHAT, PRONTO), the match it ran in and its event. */
 export interface Ok { type: 'OK'; requestId: string; command: string; matchId?: string; eventSeq?: number }
@@ -55,6 +93,8 @@ export type PlayerEvent =
   | Pong
   | Perfil
   | Ranking
+  | Historico
+  | Replay
   | Ok
   | Erro;
 
@@ -68,7 +108,9 @@ export interface AtualizacaoJogo {
   table: { playerId: string; card: Card }[];
   scores: Record<string, number>;
   handCounts: Record<string, number>;
+  /** In Portuguese (DESIGN §4); `narration` is the same as data, for the UI to translate. */
   message: string;
+  narration?: Narration;
   host: string;
   /** Epoch of the host that published it (increments on failover). */
   epoch?: number;

@@ -105,6 +105,8 @@ export type NodeOptions = OptionValues<typeof NODE_OPTIONS>;
 export type NodeConfig = Omit<NodeOptions, 'invite' | 'turnMs' | 'forfeitMs' | keyof AbuseLimitFlags> & {
   /** Abuse limits (docs/security.md); absent: DEFAULT_LIMITS. */
   limits?: AbuseLimits;
+  /** Write the logs to this file (appended) instead of stderr: the desktop app's log under userData. */
+  logFile?: string;
   /** Cluster id learned from an invite (checked against the peers). */
   inviteClusterId?: string;
   timing: TimingConfig;

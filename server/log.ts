@@ -16,9 +16,10 @@ export type Component =
 
 export type { Logger };
 
-export function createRootLogger(nodeId: string, level: string): Logger {
-  // Logs go to stderr: stdout carries only the READY line a supervisor waits for.
-  return pino({ level, base: { node: nodeId } }, pino.destination({ dest: 2, sync: false }));
+export function createRootLogger(nodeId: string, level: string, file?: string): Logger {
+  // Logs go to stderr (stdout carries only the READY line a supervisor waits for), or to a file.
+  const dest = file ? pino.destination({ dest: file, sync: false, mkdir: true, append: true }) : pino.destination({ dest: 2, sync: false });
+  return pino({ level, base: { node: nodeId } }, dest);
 }
 
 export const componentLogger = (root: Logger, component: Component): Logger => root.child({ component });

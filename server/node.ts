@@ -30,6 +30,8 @@ import { LedgerPlayerDirectory } from './players/ledger-directory.ts';
 import { playerRoutes } from './players/handlers.ts';
 import { ledgerRoutes } from './players/ledger-handlers.ts';
 import { tradeRoutes } from './players/trade-handlers.ts';
+import { historyRoutes } from './players/history-handlers.ts';
+import { concedeRoutes } from './players/concede-handler.ts';
 import { RaftNode } from './raft/raft-node.ts';
 import { raftRouter } from './raft/routes.ts';
 import { LedgerReplica } from './ledger/replica.ts';
@@ -67,7 +69,7 @@ export interface NodeHandle {
 
 export async function startNode(config: NodeConfig): Promise<NodeHandle> {
   const started = performance.now();
-  const root = createRootLogger(config.id, config.logLevel);
+  const root = createRootLogger(config.id, config.logLevel, config.logFile);
   const log = componentLogger(root, 'NODE');
   try {
     return await build(config, root, started);
@@ -196,6 +198,8 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
   const reads = linearizableReads({ raft: () => raft, client, addressOf });
   const ledgerSessions = ledgerRoutes(commands, { replica: () => replica, ledger: () => ledger, metrics, matchPurchase: (p, r) => (matches ? matchPurchase(matches)(p, r) : Promise.resolve(null)), read: reads });
   const trades = tradeRoutes(commands, { replica: () => replica, ledger: () => ledger, broker });
+  concedeRoutes(commands, () => matches);
+  historyRoutes(commands, { nodeId: config.id, replica: () => replica, matchLog: (id) => (matches ? matches.log(id) : Promise.reject(new Error('matches are not running'))) });
   matchmakingRoutes(commands, () => matchmaking); // ENTRAR_FILA, SAIR_FILA
 
   // ---- HTTP ------------------------------------------------------------------------------

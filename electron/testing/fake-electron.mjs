@@ -48,14 +48,18 @@ export class BrowserWindow extends EventEmitter {
   isMinimized() {
     return false;
   }
-  isDestroyed() {
-    return false;
-  }
   isVisible() {
     return true;
   }
   restore() {}
   focus() {}
+  destroy() {
+    this.destroyed = true;
+    out({ event: 'destroy' });
+  }
+  isDestroyed() {
+    return !!this.destroyed;
+  }
 }
 
 export const app = {
@@ -134,7 +138,8 @@ const rl = readline.createInterface({ input: process.stdin });
 rl.on('line', async (line) => {
   const c = JSON.parse(line);
   const reply = (o) => out({ reply: c.id, ...o });
-  const win = windows[0];
+  // The main window is the one with the preload (the splash has none).
+  const win = windows.find((w) => w.opts?.webPreferences?.preload) ?? windows[0];
   try {
     switch (c.cmd) {
       case 'invoke': {

@@ -47,10 +47,21 @@ export async function runCluster(argv: string[]): Promise<void> {
   process.on('SIGINT', () => stopAll(0));
   process.on('SIGTERM', () => stopAll(0));
 
+  // Each peer keeps the cluster secret in its own data dir (the default place `trinca node`
+  // looks), so one peer restarts alone with `trinca node --id --http --mqtt --data`. The copy
+  // at the root is for tools (`trinca invite --secret-file`).
+  const copySecret = (from: string, to: string) => {
+    if (fs.existsSync(from) && !fs.existsSync(to)) fs.copyFileSync(from, to);
+    if (fs.existsSync(to)) fs.chmodSync(to, 0o600);
+  };
   const firstUrl = `http://127.0.0.1:${baseHttp}`;
   for (let i = 0; i < size; i++) {
     const id = `p${i + 1}`;
-    const args = [BIN, 'node', '--id', id, '--http', String(baseHttp + i), '--mqtt', String(baseMqtt + i), '--data', path.join(dataRoot, id), '--secret-file', secretFile];
+    const peerDir = path.join(dataRoot, id);
+    fs.mkdirSync(peerDir, { recursive: true, mode: 0o700 });
+    const ownSecret = path.join(peerDir, 'secret');
+    copySecret(secretFile, ownSecret);
+    const args = [BIN, 'node', '--id', id, '--http', String(baseHttp + i), '--mqtt', String(baseMqtt + i), '--data', peerDir, '--secret-file', ownSecret];
     if (stockScale) args.push('--stock-scale', String(stockScale));
     if (i > 0) args.push('--join', firstUrl);
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -73,7 +84,9 @@ export async function runCluster(argv: string[]): Promise<void> {
       return null;
     });
     if (!ready) return;
+    copySecret(ownSecret, secretFile);
     process.stdout.write(`${ready}\n  ${id}: play at http://127.0.0.1:${baseHttp + i}/  (MQTT tcp://127.0.0.1:${baseMqtt + i})\n`);
+    process.stdout.write(`  restart it alone: node ${path.relative(process.cwd(), BIN) || BIN} node --id ${id} --http ${baseHttp + i} --mqtt ${baseMqtt + i} --data ${peerDir}\n`);
     child.once('exit', (code, signal) => {
       if (!stopping) process.stderr.write(`trinca: peer ${id} exited (${signal ?? code}); the others keep running\n`);
     });

@@ -129,7 +129,8 @@ describe('tricks', () => {
     expect(t.state).toMatchObject({ phase: 'FINALIZADO', turn: null, scores: { ana: 4, bia: 1 }, result: { winnerId: 'ana', reason: 'VITORIA' } });
     expect(t.state.hands).toEqual({ ana: [], bia: [] });
     expect(endSummary(t.state)).toEqual({ matchId: 'm1', winnerId: 'ana', winnerName: 'Ana', scores: { ana: 4, bia: 1 }, reason: 'VITORIA' });
-    expect(t.state.message).toMatch(/Ana venceu por 4 a 1/);
+    expect(t.state.narration).toMatchObject({ key: 'MATCH_WON', params: { winner: 'ana', won: 4, lost: 1, round: 5 } });
+    expect(publicView(t.state).message).toMatch(/Ana venceu por 4 a 1/);
   });
 
   it('breaks equal values by suit: espadas > copas > ouros > paus', () => {
@@ -242,7 +243,8 @@ describe('turn timer, forfeit, chat, failover', () => {
     const r = t.try(who, { type: 'PLAY_LOWEST' });
     expect(r).toMatchObject({ ok: true, event: { type: 'CARD_PLAYED', playerId: who, cardId: who === 'ana' ? 'a2' : 'b1', auto: true } });
     if (r.ok) t.push(r.event);
-    expect(t.state.message).toMatch(/tempo/);
+    expect(t.state.narration).toMatchObject({ key: 'CARD_PLAYED', params: { player: who, auto: true } });
+    expect(publicView(t.state).message).toMatch(/tempo/);
     // An "auto" event naming a card that is not the lowest is forged.
     const forged: MatchEvent = { seq: t.state.eventSeq + 1, at: t.t, type: 'CARD_PLAYED', playerId: t.state.turn!, cardId: t.state.turn === 'ana' ? 'a5' : 'b5', auto: true };
     expect(applyEvent(t.state, forged)).toMatchObject({ ok: false, code: 'BAD_EVENT' });
@@ -361,7 +363,7 @@ describe('views and hashes', () => {
       matchId: 'm2', players: [s.players[1], s.players[0]], phase: 'FINALIZADO', hands: { ...s.hands, ana: s.hands.ana.slice(1) },
       handSource: { ana: 'PRONTO', bia: 'PRONTO' }, round: 9, leader: 'zz', turn: null, table: [], scores: { ana: 5, bia: 0 },
       tricks: [], result: { winnerId: null, reason: 'X' }, eventSeq: 99, epoch: 9, host: 'x', shadow: 'y', seed: 'z',
-      turnStartedAt: 1, lastEventAt: 2, message: 'x',
+      turnStartedAt: 1, lastEventAt: 2, narration: { key: 'ABORT', params: { reason: 'X' } },
     };
     expect(Object.keys(changed).sort()).toEqual(Object.keys(s).sort());
     for (const [k, v] of Object.entries(changed)) expect(stateHash({ ...s, [k]: v }), k).not.toBe(h);

@@ -4,6 +4,7 @@
 // ~10× cheaper than canonical JSON, and independent of object key order all the same.
 import type { Card } from '../../protocol/cards.ts';
 import { hashHex } from '../ledger/machine/rng.ts';
+import type { Narration } from '../../protocol/narration.ts';
 import type { MatchState, PlayedCard } from './types.ts';
 
 type Atom = string | number | boolean | null;
@@ -17,6 +18,18 @@ function pushPlayed(out: Atom[], list: readonly PlayedCard[]): void {
   for (const p of list) {
     out.push(p.playerId);
     pushCard(out, p.card);
+  }
+}
+
+function pushNarration(out: Atom[], n: Narration): void {
+  const params = n.params as Record<string, Atom | Card>;
+  const keys = Object.keys(params).sort();
+  out.push(n.key, keys.length);
+  for (const k of keys) {
+    const v = params[k];
+    out.push(k);
+    if (v !== null && typeof v === 'object') pushCard(out, v);
+    else out.push(v);
   }
 }
 
@@ -35,7 +48,6 @@ export function fingerprint(s: MatchState): Atom[] {
     s.seed,
     s.turnStartedAt,
     s.lastEventAt,
-    s.message,
     s.result ? s.result.winnerId : '-',
     s.result ? s.result.reason : '-',
     s.players.length,
@@ -46,6 +58,7 @@ export function fingerprint(s: MatchState): Atom[] {
     if (hand) for (const c of hand) pushCard(out, c);
   }
   pushPlayed(out, s.table);
+  pushNarration(out, s.narration);
   out.push(s.tricks.length);
   for (const t of s.tricks) {
     out.push(t.round, t.leader, t.winnerId);

@@ -25,4 +25,6 @@ export { checkEvent } from './check.ts';
 export { lowestCard, trickWinner, firstLeader, cardLabel } from './rules.ts';
 export { publicView, handOf, endSummary, turnExpired, type PublicView, type EndSummary } from './view.ts';
 export { stateHash, canonicalJson } from './hash.ts';
+export { narrate } from './narrate.ts';
 export { matchEventSchema, matchCommandSchema, CHAT_MAX } from './schemas.ts';
+export { replayView, type ReplayView } from './replay.ts';

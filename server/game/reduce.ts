@@ -2,7 +2,8 @@
 // replayed from initialState() always gives the same state and the same stateHash.
 import { HAND_SIZE, type Card } from '../../protocol/cards.ts';
 import { checkEvent, seatOf } from './check.ts';
-import { cardLabel, firstLeader, trickWinner } from './rules.ts';
+import { firstLeader, trickWinner } from './rules.ts';
+import type { Narration } from '../../protocol/narration.ts';
 import type { MatchEvent, MatchState, PlayedCard, RuleError } from './types.ts';
 
 export const TRICKS_PER_MATCH = HAND_SIZE;
@@ -28,7 +29,7 @@ export function initialState(): MatchState {
     seed: '',
     turnStartedAt: null,
     lastEventAt: null,
-    message: '',
+    narration: { key: 'MATCH_CREATED', params: {} },
   };
 }
 
@@ -52,10 +53,6 @@ export function replay(events: readonly MatchEvent[], from: MatchState = initial
     s = r.state;
   }
   return s;
-}
-
-function nameOf(s: MatchState, id: string | null): string {
-  return s.players.find((p) => p.id === id)?.name ?? String(id);
 }
 
 function otherPlayer(s: MatchState, id: string): string {
@@ -84,13 +81,13 @@ function step(prev: MatchState, e: MatchEvent): MatchState {
         host: e.host,
         shadow: e.shadow,
         seed: e.seed,
-        message: 'Partida criada: comprem um pacote ou escolham 5 cartas.',
+        narration: { key: 'MATCH_CREATED', params: {} },
       };
     }
     case 'HAND_SET': {
       const hands = { ...s.hands, [e.playerId]: e.cards.map(copyCard) };
       const handSource = { ...s.handSource, [e.playerId]: e.source };
-      if (Object.keys(hands).length < 2) return { ...s, hands, handSource, message: `${nameOf(s, e.playerId)} está pronto.` };
+      if (Object.keys(hands).length < 2) return { ...s, hands, handSource, narration: { key: 'HAND_SET', params: { player: e.playerId } } };
       return {
         ...s,
         hands,
@@ -98,14 +95,14 @@ function step(prev: MatchState, e: MatchEvent): MatchState {
         phase: 'JOGANDO',
         turn: s.leader,
         turnStartedAt: e.at,
-        message: `Mãos prontas! ${nameOf(s, s.leader)} começa.`,
+        narration: { key: 'HANDS_READY', params: { leader: s.leader! } },
       };
     }
     case 'CARD_PLAYED':
       return playCard(s, e.playerId, e.cardId, e.auto === true, e.at);
     case 'FORFEIT': {
       const winnerId = otherPlayer(s, e.playerId);
-      return finish(s, { winnerId, reason: e.reason }, `${nameOf(s, e.playerId)} saiu da partida (${e.reason}). ${nameOf(s, winnerId)} venceu.`);
+      return finish(s, { winnerId, reason: e.reason }, { key: 'FORFEIT', params: { player: e.playerId, reason: e.reason, winner: winnerId } });
     }
     case 'CHAT':
       return s;
@@ -118,13 +115,13 @@ function step(prev: MatchState, e: MatchEvent): MatchState {
         epoch: e.epoch,
         // The outage was nobody's fault: the player on turn gets a fresh timer.
         turnStartedAt: s.phase === 'JOGANDO' ? e.at : s.turnStartedAt,
-        message: moved
-          ? `A partida foi movida para o servidor reserva (${e.newHost}).`
-          : `Novo servidor reserva: ${e.shadow ?? 'nenhum'}.`,
+        narration: moved
+          ? { key: 'FAILOVER', params: { from: e.oldHost, to: e.newHost, shadow: e.shadow } }
+          : { key: 'SHADOW_CHANGED', params: { shadow: e.shadow } },
       };
     }
     case 'ABORT':
-      return finish(s, { winnerId: null, reason: e.reason }, `Partida encerrada sem vencedor (${e.reason}).`);
+      return finish(s, { winnerId: null, reason: e.reason }, { key: 'ABORT', params: { reason: e.reason } });
   }
 }
 
@@ -133,42 +130,36 @@ function playCard(s: MatchState, playerId: string, cardId: string, auto: boolean
   const card = hand.find((c) => c.id === cardId)!;
   const hands = { ...s.hands, [playerId]: hand.filter((c) => c.id !== cardId) };
   const table: PlayedCard[] = [...s.table, { playerId, card }];
-  const who = nameOf(s, playerId);
-  const played = auto ? `O tempo de ${who} acabou: ${cardLabel(card)} foi jogada.` : `${who} jogou ${cardLabel(card)}.`;
+  const played = { player: playerId, card: copyCard(card), auto };
   if (table.length < 2) {
     const next = otherPlayer(s, playerId);
-    return { ...s, hands, table, turn: next, turnStartedAt: at, message: `${played} Vez de ${nameOf(s, next)}.` };
+    return { ...s, hands, table, turn: next, turnStartedAt: at, narration: { key: 'CARD_PLAYED', params: { ...played, next } } };
   }
 
   const winnerId = trickWinner(table[0], table[1]);
   const scores = winnerId ? { ...s.scores, [winnerId]: s.scores[winnerId] + 1 } : s.scores;
   const tricks = [...s.tricks, { round: s.round, leader: s.leader!, cards: table, winnerId }];
-  const trickLine = winnerId
-    ? `${played} ${nameOf(s, winnerId)} venceu a rodada ${s.round}.`
-    : `${played} Rodada ${s.round} empatada.`;
   const after = { ...s, hands, table: [], scores, tricks };
-  if (s.round >= TRICKS_PER_MATCH) return finishByTricks(after, trickLine);
+  if (s.round >= TRICKS_PER_MATCH) return finishByTricks(after, { ...played, round: s.round, trickWinner: winnerId });
   // The trick's winner leads next; after a dead-even trick the same leader leads again.
   const leader = winnerId ?? s.leader!;
-  return {
-    ...after,
-    round: s.round + 1,
-    leader,
-    turn: leader,
-    turnStartedAt: at,
-    message: `${trickLine} Vez de ${nameOf(s, leader)}.`,
-  };
+  const narration: Narration = winnerId
+    ? { key: 'TRICK_WON', params: { ...played, round: s.round, winner: winnerId } }
+    : { key: 'TRICK_TIED', params: { ...played, round: s.round, leader } };
+  return { ...after, round: s.round + 1, leader, turn: leader, turnStartedAt: at, narration };
 }
 
-function finishByTricks(s: MatchState, trickLine: string): MatchState {
+type LastPlay = { player: string; card: PlayedCard['card']; auto: boolean; round: number; trickWinner: string | null };
+
+function finishByTricks(s: MatchState, last: LastPlay): MatchState {
   const [a, b] = s.players;
   const sa = s.scores[a.id];
   const sb = s.scores[b.id];
-  if (sa === sb) return finish(s, { winnerId: null, reason: 'EMPATE' }, `${trickLine} Fim de jogo: empate (${sa} a ${sb}).`);
+  if (sa === sb) return finish(s, { winnerId: null, reason: 'EMPATE' }, { key: 'MATCH_DRAW', params: { ...last, tricks: sa } });
   const [w, hi, lo] = sa > sb ? [a, sa, sb] : [b, sb, sa];
-  return finish(s, { winnerId: w.id, reason: 'VITORIA' }, `${trickLine} Fim de jogo: ${w.name} venceu por ${hi} a ${lo}.`);
+  return finish(s, { winnerId: w.id, reason: 'VITORIA' }, { key: 'MATCH_WON', params: { ...last, winner: w.id, won: hi, lost: lo } });
 }
 
-function finish(s: MatchState, result: MatchState['result'], message: string): MatchState {
-  return { ...s, phase: 'FINALIZADO', turn: null, turnStartedAt: null, result, message };
+function finish(s: MatchState, result: MatchState['result'], narration: Narration): MatchState {
+  return { ...s, phase: 'FINALIZADO', turn: null, turnStartedAt: null, result, narration };
 }

@@ -2,6 +2,7 @@
 // players send, and the refusal codes. The state is plain JSON data, so it can be hashed,
 // stored and sent as is.
 import type { Card } from '../../protocol/cards.ts';
+import type { Narration } from '../../protocol/narration.ts';
 
 export type Phase = 'AGUARDANDO_COMPRA' | 'JOGANDO' | 'FINALIZADO';
 export type HandSource = 'PACK' | 'PRONTO';
@@ -59,8 +60,11 @@ export interface MatchState {
   /** Event time (from the host's clock, carried in events) when the current turn began. */
   turnStartedAt: number | null;
   lastEventAt: number | null;
-  /** Human-readable line for the players (Portuguese), updated by each event. */
-  message: string;
+  /**
+   * What the last event did, as data (no sentences in the replicated state): publicView
+   * renders it as DESIGN §4's `message` and sends it as `narration` for the UI to translate.
+   */
+  narration: Narration;
 }
 
 // ---- events: the match log ------------------------------------------------------------

@@ -1,6 +1,8 @@
 // What players may see. publicView is the ATUALIZACAO_JOGO payload (docs/design.md §4): counts and
 // played cards only, never a hand. handOf is for the MAO event to the hand's owner only.
 import type { Card } from '../../protocol/cards.ts';
+import type { Narration } from '../../protocol/narration.ts';
+import { narrate } from './narrate.ts';
 import type { MatchPlayer, MatchResult, MatchState, Phase, PlayedCard, Trick } from './types.ts';
 
 export interface PublicView {
@@ -12,7 +14,10 @@ export interface PublicView {
   table: PlayedCard[];
   scores: Record<string, number>;
   handCounts: Record<string, number>;
+  /** DESIGN §4: in Portuguese, built here from `narration`. */
   message: string;
+  /** The same, as data for the UI to render in its player's language. */
+  narration: Narration;
   host: string;
   // Beyond the fields docs/design.md §4 names, for the match screen:
   shadow: string | null;
@@ -41,7 +46,8 @@ export function publicView(s: MatchState): PublicView {
     table: s.table.map(copyPlayed),
     scores,
     handCounts,
-    message: s.message,
+    message: narrate(s.narration, s.players),
+    narration: copyNarration(s.narration),
     host: s.host,
     shadow: s.shadow,
     epoch: s.epoch,
@@ -50,6 +56,12 @@ export function publicView(s: MatchState): PublicView {
     result: s.result ? { ...s.result } : null,
     turnStartedAt: s.turnStartedAt,
   };
+}
+
+function copyNarration(n: Narration): Narration {
+  const params: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(n.params)) params[k] = v !== null && typeof v === 'object' ? { ...(v as Card) } : v;
+  return { key: n.key, params } as Narration;
 }
 
 function copyPlayed(p: PlayedCard): PlayedCard {

@@ -56,10 +56,22 @@ test('kill -9 of the hosting peer mid-match: both see the failover banner and th
   let killed = false;
   await playToEnd([a.page, b.page], {
     timeoutMs: 150_000,
-    between: async (moves) => {
+    between: async (moves: number) => {
       if (killed || moves < 3) return;
       killed = true;
       cluster!.peer(hostText).kill9();
+      // The player whose own node was the host loses its link: until the match is back, its
+      // screen says "reconnecting the match…" and offers no move (the gap can be short, so the
+      // screenshot is taken only when caught; the rule itself is unit-tested in the match store).
+      const onHost = [a, b].find((p) => p.nodeId === hostText);
+      if (onHost) {
+        const turn = onHost.page.getByTestId('turn-indicator');
+        const caught = await expect(turn).toHaveAttribute('data-suspect', 'true', { timeout: 3000 }).then(() => true, () => false);
+        if (caught) {
+          await expect(turn).toHaveAttribute('data-mine', 'false');
+          await shot(onHost.page, 'reconnecting-match', testInfo);
+        }
+      }
       for (const p of [a.page, b.page]) {
         await expect(p.getByTestId('failover-banner')).toBeVisible({ timeout: 20_000 });
         await expect(p.getByTestId('failover-banner')).not.toHaveAttribute('data-host', hostText);

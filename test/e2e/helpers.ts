@@ -47,9 +47,9 @@ export async function joinQueue(page: Page): Promise<void> {
 export async function getHand(page: Page, how: 'buy' | 'pick'): Promise<void> {
   await expect(page.getByTestId('get-hand')).toBeVisible({ timeout: 20_000 });
   if (how === 'buy') {
+    // The pack is revealed in the hand itself (no window over it during a match).
     await page.getByTestId('match-buy-hand').click();
-    await expect(page.getByTestId('pack-opening')).toBeVisible({ timeout: 20_000 });
-    await page.getByTestId('pack-done').click();
+    await expect(page.getByTestId('pack-opening')).toHaveCount(0);
   } else {
     await page.getByTestId('match-choose-hand').click();
     const cards = page.getByTestId('picker-card');
@@ -67,7 +67,10 @@ async function endVisible(page: Page): Promise<boolean> {
  * Plays until both screens show the end of the match: whoever's turn it is plays its first card
  * (alternating mouse and keyboard). `between` runs after each move (e.g. a failover trigger).
  */
-export async function playToEnd(pages: Page[], opts: { timeoutMs?: number; between?: (moves: number) => Promise<void> } = {}): Promise<number> {
+export async function playToEnd(
+  pages: Page[],
+  opts: { timeoutMs?: number; between?: (moves: number, page: Page, tableBefore: number) => Promise<void>; before?: (page: Page) => Promise<void> } = {},
+): Promise<number> {
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
   let moves = 0;
   while (Date.now() < deadline) {
@@ -79,15 +82,17 @@ export async function playToEnd(pages: Page[], opts: { timeoutMs?: number; betwe
       const turn = page.getByTestId('turn-indicator');
       if (!(await turn.isVisible().catch(() => false))) continue;
       if ((await turn.getAttribute('data-mine').catch(() => null)) !== 'true') continue;
+      if (opts.before) await opts.before(page);
       const card = page.getByTestId('hand').getByTestId('hand-card').first();
       if (!(await card.isEnabled().catch(() => false))) continue;
       const before = await page.getByTestId('hand').getAttribute('data-count');
+      const tableBefore = await page.getByTestId('table').getByTestId('table-card').count();
       if (moves % 2 === 0) await card.click();
       else await page.keyboard.press('1');
       await expect(page.getByTestId('hand')).not.toHaveAttribute('data-count', before ?? '', { timeout: 15_000 }).catch(() => undefined);
       moves++;
       played = true;
-      if (opts.between) await opts.between(moves);
+      if (opts.between) await opts.between(moves, page, tableBefore);
     }
     if (!played) await pages[0].waitForTimeout(150);
   }

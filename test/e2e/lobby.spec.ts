@@ -33,10 +33,43 @@ test.describe('first run and lobby', () => {
     await shot(page, 'lobby', testInfo);
 
     // The name survives a reload (same device, same player).
-    const id = await page.getByTestId('my-player-id').textContent();
+    await page.getByTestId('nav-setup').click();
+    const id = await page.getByTestId('identity-id').textContent();
     await page.reload();
     await expect(page.getByTestId('lobby')).toBeVisible();
-    await expect(page.getByTestId('my-player-id')).toHaveText(id ?? '');
+    await page.getByTestId('nav-setup').click();
+    await expect(page.getByTestId('identity-id')).toHaveText(id ?? '');
+    // The token stays hidden until "show".
+    await expect(page.getByTestId('identity-token')).toHaveAttribute('data-shown', 'false');
+    await expect(page.getByTestId('identity-token')).not.toContainText(/[A-Za-z0-9_-]{43}/);
+    await shot(page, 'setup-identity', testInfo);
+  });
+
+  test('how to play, in both languages', async ({ openPlayer }, testInfo) => {
+    const { page } = await openPlayer('Gil');
+    await setName(page, 'Gil');
+    await page.getByTestId('nav-rules').click();
+    await expect(page.getByTestId('rules')).toContainText('Win more of the five tricks');
+    await expect(page.getByTestId('rules').locator('li')).toHaveCount(8);
+    await shot(page, 'rules', testInfo);
+    await page.getByTestId('lang-select').selectOption('pt');
+    await expect(page.getByTestId('rules')).toContainText('Vença mais das cinco rodadas');
+    await shot(page, 'rules-pt', testInfo);
+    await page.getByTestId('lang-select').selectOption('en');
+  });
+
+  test('first run: the commands shown work when copied, and only a valid invite is suggested', async ({ openPlayer }, testInfo) => {
+    const { page } = await openPlayer('Hana');
+    const create = page.getByTestId('create-command').first();
+    await expect(create).toContainText('node bin/trinca.js node --id alice');
+    await expect(create).toContainText('--host 0.0.0.0');
+    await expect(create).toContainText('--advertise http://');
+    await expect(page.getByTestId('join-command')).toHaveCount(0);
+    await page.getByTestId('invite-input').fill('trinca1.garbage');
+    await expect(page.getByTestId('join-command')).toHaveCount(0);
+    // No mid-word wrap: a command block scrolls sideways instead of breaking words.
+    expect(await create.evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { whiteSpace: string } }).getComputedStyle(el).whiteSpace)).toBe('pre');
+    await shot(page, 'first-run-commands', testInfo);
   });
 
   test('language switches between English and Portuguese', async ({ openPlayer }) => {
@@ -86,7 +119,20 @@ test.describe('first run and lobby', () => {
   test('buys a pack and watches it open', async ({ openPlayer }, testInfo) => {
     const { page } = await openPlayer('Edu', { peer: 2 });
     await setName(page, 'Edu');
-    const ids = await buyPack(page, () => shot(page, 'pack-opening', testInfo));
+    const ids = await buyPack(page, async () => {
+      // The reveal is not spoiled: the new cards are not in the collection behind the window yet.
+      const grid = page.getByTestId('collection');
+      const shown = await page.getByTestId('pack-card').evaluateAll((els) => els.map((e) => e.getAttribute('data-card-id') ?? ''));
+      for (const id of shown) {
+        await expect(grid.locator(`[data-testid="card"][data-card-id="${id}"]`)).toHaveCount(0);
+        await expect(page.locator(`[data-testid="trade-offer-option"][data-card-id="${id}"]`)).toHaveCount(0);
+      }
+      // A native modal <dialog>: focus stays inside it.
+      await expect(page.locator('dialog[open]')).toHaveCount(1);
+      for (let i = 0; i < 4; i++) await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { closest(s: string): unknown } | null } }).document.activeElement?.closest('dialog') !== null)).toBe(true);
+      await shot(page, 'pack-opening', testInfo);
+    });
     expect(new Set(ids).size).toBe(5);
     for (const id of ids) await expect(page.getByTestId('collection').locator(`[data-card-id="${id}"]`)).toBeVisible();
     await shot(page, 'lobby-with-cards', testInfo);

@@ -2,10 +2,11 @@
 // queue, a whole match through the screens with the same result on both, then a trade.
 import { test, expect, shot, type Player } from './fixtures.ts';
 import { buyPack, getHand, joinQueue, playToEnd, setName } from './helpers.ts';
+import { PORTUGUESE, narratedTexts } from './language.ts';
 
 test.describe.configure({ mode: 'serial' });
 
-test('two players on different peers play a whole match, then trade', async ({ openPlayer }, testInfo) => {
+test('two players on different peers play a whole match in English, see each trick resolve, then trade by names and pictures', async ({ openPlayer }, testInfo) => {
   const a: Player = await openPlayer('Alice', { peer: 0 });
   const b: Player = await openPlayer('Bruno', { peer: 1 });
   await setName(a.page, 'Alice');
@@ -19,6 +20,7 @@ test('two players on different peers play a whole match, then trade', async ({ o
   await test.step('queue and get matched across peers', async () => {
     await joinQueue(a.page);
     await expect(a.page.getByTestId('queue-status')).toHaveAttribute('data-state', 'queued');
+    await expect(a.page.getByTestId('queue-timer')).toContainText(/Waiting for 0:0\d/);
     await shot(a.page, 'queue', testInfo);
     await joinQueue(b.page);
     for (const p of [a.page, b.page]) await expect(p.getByTestId('match')).toBeVisible({ timeout: 30_000 });
@@ -42,20 +44,42 @@ test('two players on different peers play a whole match, then trade', async ({ o
     await expect(b.page.getByTestId('chat-log')).toContainText('boa sorte!');
   });
 
-  await test.step('play the five tricks', async () => {
+  const texts: string[] = [];
+  await test.step('play the five tricks: each resolves visibly on both screens, the last one included', async () => {
     let shotTaken = false;
+    let resolved = 0;
     await playToEnd([a.page, b.page], {
-      between: async () => {
-        if (shotTaken) return;
-        for (const p of [a.page, b.page]) {
-          if ((await p.getByTestId('table-card').count()) > 0 && (await p.getByTestId('match').isVisible())) {
-            await shot(p, 'match', testInfo);
-            shotTaken = true;
-            return;
+      between: async (_moves, page, tableBefore) => {
+        if (tableBefore === 1) {
+          // This move closed a trick: both screens show its two cards and who won it.
+          resolved++;
+          for (const p of [a.page, b.page]) {
+            const r = p.getByTestId('trick-result');
+            await expect(r).toBeVisible({ timeout: 5000 });
+            await expect(p.getByTestId('table').getByTestId('table-card')).toHaveCount(2);
           }
+          const [ra, rb] = [a.page, b.page].map((p) => p.getByTestId('trick-result'));
+          expect(await ra.getAttribute('data-round')).toBe(await rb.getAttribute('data-round'));
+          expect(await ra.getAttribute('data-winner-id')).toBe(await rb.getAttribute('data-winner-id'));
+          if (resolved === 1) {
+            await shot(a.page, 'trick-resolved', testInfo);
+            await shot(b.page, 'trick-resolved-other', testInfo);
+          }
+        }
+        for (const p of [a.page, b.page]) texts.push(...(await narratedTexts(p).catch(() => [])));
+        if (shotTaken) return;
+        if ((await page.getByTestId('table-card').count()) > 0 && (await page.getByTestId('match').isVisible())) {
+          await shot(page, 'match', testInfo);
+          shotTaken = true;
         }
       },
     });
+    expect(resolved).toBe(5);
+  });
+
+  await test.step('no Portuguese in the timeline and banners of an English match', async () => {
+    expect(texts.length).toBeGreaterThan(10);
+    for (const t of texts) expect(t, t).not.toMatch(PORTUGUESE);
   });
 
   await test.step('both see the same result', async () => {
@@ -72,30 +96,42 @@ test('two players on different peers play a whole match, then trade', async ({ o
     await a.page.getByTestId('end-back').click();
     await b.page.getByTestId('end-back').click();
     await expect(a.page.getByTestId('lobby')).toBeVisible();
-    // The leaderboard records the result.
+    // The leaderboard records the result, under the players' current names.
     await expect(a.page.getByTestId('leaderboard-row')).not.toHaveCount(0, { timeout: 15_000 });
+    await expect(a.page.getByTestId('leaderboard')).toContainText('Bruno', { timeout: 20_000 });
+    await expect(a.page.getByTestId('leaderboard')).not.toContainText('Jogador-');
   });
 
-  await test.step('trade: Alice offers one of her cards for one Bruno played', async () => {
+  await test.step('trade: Alice picks Bruno by name and the cards by their pictures; Bruno gets a badge and a notice', async () => {
     const trades = a.page.getByTestId('trades');
     await trades.getByTestId('trade-to').selectOption({ label: 'Bruno' });
-    const wantOptions = trades.getByTestId('trade-want').locator('option');
-    await expect(wantOptions).not.toHaveCount(1); // "Choose…" plus Bruno's cards seen on the table
-    const wantId = await wantOptions.nth(1).getAttribute('value');
-    const offerId = await trades.getByTestId('trade-offer').locator('option').nth(1).getAttribute('value');
-    await trades.getByTestId('trade-want').selectOption(wantId!);
-    await trades.getByTestId('trade-offer').selectOption(offerId!);
+    // No raw ids anywhere in the form.
+    await expect(trades).not.toContainText(/[0-9a-f]{8}-[0-9a-f]{4}-/);
+    const want = trades.getByTestId('trade-want-option').first();
+    await expect(want).toBeVisible(); // Bruno's cards seen on the table, as pictures
+    const wantId = await want.getAttribute('data-card-id');
+    const offer = trades.getByTestId('trade-offer-option').first();
+    const offerId = await offer.getAttribute('data-card-id');
+    await want.click();
+    await offer.click();
+    await expect(want).toHaveAttribute('aria-pressed', 'true');
+    await shot(a.page, 'trade-form', testInfo);
     await trades.getByTestId('trade-propose').click();
 
+    await expect(b.page.getByTestId('trade-badge')).toHaveText('1', { timeout: 20_000 });
+    await expect(b.page.getByTestId('trade-notice')).toContainText('Alice offers you a trade');
+    await shot(b.page, 'trade-notice', testInfo);
+    await b.page.getByTestId('trade-notice-show').click();
     const incoming = b.page.getByTestId('trade-incoming').first();
     await expect(incoming).toBeVisible({ timeout: 20_000 });
     await expect(incoming).toHaveAttribute('data-status', 'pending');
     await shot(b.page, 'trade-offer', testInfo);
     await incoming.getByTestId('trade-accept').click();
     await expect(incoming).toHaveAttribute('data-status', 'done', { timeout: 20_000 });
+    await expect(b.page.getByTestId('trade-badge')).toHaveCount(0);
     await expect(a.page.getByTestId('trade-outgoing').first()).toHaveAttribute('data-status', 'done', { timeout: 20_000 });
     await expect(a.page.getByTestId('collection').locator(`[data-card-id="${wantId}"]`)).toBeVisible({ timeout: 15_000 });
     await expect(b.page.getByTestId('collection').locator(`[data-card-id="${offerId}"]`)).toBeVisible({ timeout: 15_000 });
-    await expect(a.page.getByTestId('collection').locator(`[data-card-id="${offerId}"]`)).toHaveCount(0);
+    await expect(a.page.getByTestId('collection').locator(`[data-testid="card"][data-card-id="${offerId}"]`)).toHaveCount(0);
   });
 });

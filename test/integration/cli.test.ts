@@ -243,5 +243,24 @@ describe('trinca cluster', () => {
     for (let i = 0; i < 3; i++) {
       await expect(fetch(`http://127.0.0.1:${h + i}/health`)).rejects.toThrow();
     }
+    // Each peer's secret is in its own data dir: the printed command restarts one alone.
+    expect(out).toContain(`--id p2 --http ${h + 1} --mqtt ${m + 11} --data ${root}/p2`);
+    const again = spawn(process.execPath, [BIN, 'node', '--id', 'p2', '--http', String(h + 1), '--mqtt', String(m + 11), '--data', `${root}/p2`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, TRINCA_LOG_LEVEL: 'warn' },
+    });
+    let out2 = '';
+    let err2 = '';
+    again.stdout.on('data', (d: Buffer) => (out2 += d.toString()));
+    again.stderr.on('data', (d: Buffer) => (err2 += d.toString()));
+    try {
+      await waitFor('p2 ready again', () => out2.includes('READY p2'), 20_000, 100).catch((e: Error) => {
+        throw new Error(`${e.message}\nstdout: ${out2}\nstderr: ${err2}`);
+      });
+    } finally {
+      const done = new Promise((r) => again.once('exit', r));
+      again.kill('SIGTERM');
+      await done;
+    }
   });
 });

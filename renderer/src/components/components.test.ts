@@ -72,10 +72,13 @@ describe('CardFace', () => {
     const w = mountIn(x, CardFace, { props: { card: card('c1', 110, 'espadas', 'Fênix') } });
     const el = w.get('[data-testid="card"]');
     expect(el.attributes('role')).toBe('img');
-    expect(el.attributes('aria-label')).toBe('Fênix, 110 of spades, Legendary');
+    expect(el.attributes('aria-label')).toBe('Phoenix, 110 of spades, Legendary');
     expect(el.attributes('data-rarity')).toBe('L');
     expect(w.find('svg').exists()).toBe(true);
-    expect(w.text()).toContain('Fênix');
+    expect(w.text()).toContain('Phoenix');
+    x.i18n.global.locale.value = 'pt';
+    await flushPromises();
+    expect(w.get('[data-testid="card"]').attributes('aria-label')).toContain('Fênix');
   });
 });
 
@@ -83,13 +86,15 @@ describe('PackOpening', () => {
   it('reveals five cards one by one, "reveal all" shows them, Escape or the button closes', async () => {
     const x = await harness();
     const w = mountIn(x, PackOpening, { props: { cards: hand5('p') }, attachTo: document.body });
-    const dialog = w.get('[data-testid="pack-opening"]');
-    expect(dialog.attributes('role')).toBe('dialog');
+    const dialog = w.get('dialog');
+    expect(dialog.element.tagName).toBe('DIALOG');
+    expect(dialog.find('[data-testid="pack-opening"]').exists()).toBe(true);
     expect(w.findAll('[data-testid="pack-card"]')).toHaveLength(5);
     expect(w.findAll('.flipped')).toHaveLength(0);
     await w.get('[data-testid="pack-reveal"]').trigger('click');
     expect(w.findAll('.flipped')).toHaveLength(5);
-    await w.get('.modal-backdrop').trigger('keydown', { key: 'Escape' });
+    dialog.element.dispatchEvent(new Event('cancel', { cancelable: true }));
+    await flushPromises();
     expect(w.emitted('close')).toHaveLength(1);
     await w.get('[data-testid="pack-done"]').trigger('click');
     expect(w.emitted('close')).toHaveLength(2);
@@ -119,10 +124,18 @@ describe('FirstRunView', () => {
     const w = mountIn(x, FirstRunView);
     await w.get('form').trigger('submit');
     expect(w.text()).toContain('A name has 1 to 24 characters.');
+    // Nothing is suggested until the invite is valid; then a command that works when copied.
+    expect(w.find('[data-testid="join-command"]').exists()).toBe(false);
+    await w.get('[data-testid="invite-input"]').setValue('trinca1.nope');
+    expect(w.find('[data-testid="join-command"]').exists()).toBe(false);
     const code = 'trinca1.' + btoa(JSON.stringify({ c: 'cluster-1', s: 'x'.repeat(43), p: ['http://10.0.0.2:8081'] })).replace(/=+$/, '');
     await w.get('[data-testid="invite-input"]').setValue(code);
     expect(w.get('[data-testid="invite-described"]').text()).toContain('cluster-1');
-    expect(w.text()).not.toContain('x'.repeat(43));
+    const join = w.get('[data-testid="join-command"]').text();
+    expect(join).toContain('node bin/trinca.js node --id bob');
+    expect(join).toContain('--host 0.0.0.0');
+    expect(join).toContain(`--invite ${code}`);
+    expect(w.get('[data-testid="create-command"]').text()).toContain('--advertise http://');
     await w.get('[data-testid="name-input"]').setValue('Ana');
     await w.get('form').trigger('submit');
     await flushPromises();
@@ -204,7 +217,9 @@ describe('MatchView', () => {
     await flushPromises();
     expect(w.find('[data-testid="get-hand"]').exists()).toBe(false);
     expect(w.find('[data-testid="hand-ready"]').exists()).toBe(true);
-    expect(w.find('[data-testid="pack-opening"]').exists()).toBe(true);
+    // The pack is revealed in the hand itself: no window covers it.
+    expect(w.find('[data-testid="pack-opening"]').exists()).toBe(false);
+    expect(w.findAll('[data-testid="hand-card"]')).toHaveLength(5);
   });
 
   it('shows the table with who played what', async () => {
@@ -265,8 +280,10 @@ describe('TradesPanel', () => {
     await useCollectionStore(x.pinia).refresh();
     await flushPromises();
     await w.get('[data-testid="trade-to"]').setValue('opp');
-    await w.get('[data-testid="trade-offer"]').setValue('mine1');
-    await w.get('[data-testid="trade-want"]').setValue('b1');
+    expect(w.text()).not.toContain('opp'); // no raw ids on screen
+    await w.get('[data-testid="trade-offer-option"][data-card-id="mine1"]').trigger('click');
+    await w.get('[data-testid="trade-want-option"][data-card-id="b1"]').trigger('click');
+    expect(w.get('[data-testid="trade-want-option"][data-card-id="b1"]').attributes('aria-pressed')).toBe('true');
     await w.get('form').trigger('submit');
     await flushPromises();
     expect(m.n1.lastSent('PROPOR_TROCA')).toMatchObject({ toPlayerId: 'opp', offerCardId: 'mine1', wantCardId: 'b1' });
@@ -329,7 +346,12 @@ describe('App navigation', () => {
     await flushPromises();
     expect(useNavigationStore(x.pinia).screen).toBe('match');
     expect(w.find('[data-testid="match"]').exists()).toBe(true);
-    expect(w.find('[data-testid="nav-cluster"]').exists()).toBe(false);
+    // The cluster view stays reachable during the match, and leads back to it.
+    expect(w.find('[data-testid="nav-lobby"]').exists()).toBe(false);
+    await w.get('[data-testid="nav-cluster"]').trigger('click');
+    expect(w.find('[data-testid="cluster-view"]').exists()).toBe(true);
+    await w.get('[data-testid="back-to-match"]').trigger('click');
+    expect(w.find('[data-testid="match"]').exists()).toBe(true);
     m.n1.emit(m.me, { type: 'FIM_DE_JOGO', matchId: 'm1', winnerId: null, winnerName: null, scores: { [m.me]: 2, opp: 2 }, reason: 'EMPATE' });
     await flushPromises();
     expect(w.get('[data-testid="end-result"]').attributes('data-outcome')).toBe('draw');

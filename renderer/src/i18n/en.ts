@@ -1,5 +1,8 @@
 // English messages. pt.ts has the same shape (checked by the type).
+import { enMore } from './en-more.ts';
+
 export const en = {
+  ...enMore,
   app: { title: 'Trinca', tagline: 'A card game where every player is also a server' },
   nav: { main: 'Main', lobby: 'Lobby', cluster: 'Cluster', setup: 'Setup', language: 'Language', skip: 'Skip to content' },
   conn: {

@@ -1,7 +1,9 @@
 // Mensagens em português (mesma forma que en.ts).
 import type { MessageSchema } from './en.ts';
+import { ptMore } from './pt-more.ts';
 
 export const pt: MessageSchema = {
+  ...ptMore,
   app: { title: 'Trinca', tagline: 'Um jogo de cartas em que cada jogador também é um servidor' },
   nav: { main: 'Principal', lobby: 'Saguão', cluster: 'Cluster', setup: 'Configurar', language: 'Idioma', skip: 'Ir para o conteúdo' },
   conn: {

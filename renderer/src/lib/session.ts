@@ -8,7 +8,10 @@ import { useMatchStore } from '../stores/match.ts';
 import { useTradesStore } from '../stores/trades.ts';
 import { useRankingStore } from '../stores/ranking.ts';
 import { useClusterStore } from '../stores/cluster.ts';
+import { useHistoryStore } from '../stores/history.ts';
 import type { Connector } from './transport.ts';
+import { desktopApi } from './desktop.ts';
+import { isValidCredentials } from './credentials.ts';
 
 export function startSession(pinia: Pinia, opts: { connector?: Connector; url?: string; pollServers?: boolean } = {}): void {
   const connection = useConnectionStore(pinia);
@@ -17,8 +20,22 @@ export function startSession(pinia: Pinia, opts: { connector?: Connector; url?: 
   useCollectionStore(pinia);
   useTradesStore(pinia);
   useRankingStore(pinia);
+  useHistoryStore(pinia);
   const cluster = useClusterStore(pinia);
   useMatchStore(pinia).restore();
   if (opts.pollServers !== false) cluster.startPolling();
-  connection.connect(player.credentials, opts.url);
+  const desktop = desktopApi();
+  if (!desktop?.loadIdentity) {
+    connection.connect(player.credentials, opts.url);
+    return;
+  }
+  // Desktop: the identity lives under userData (main process), whatever origin the window has.
+  void desktop
+    .loadIdentity()
+    .then((kept) => {
+      if (kept && isValidCredentials(kept)) player.adopt({ playerId: kept.playerId, token: kept.token }, kept.name);
+      else player.persistDesktop();
+    })
+    .catch(() => undefined)
+    .finally(() => connection.connect(player.credentials, opts.url));
 }

@@ -24,6 +24,8 @@ export const useClusterStore = defineStore('cluster', () => {
   const servers = ref<ServerInfo[]>([]);
   const serversError = ref<string | null>(null);
   const receivedAt = ref<number | null>(null);
+  /** When GET /servers last answered. */
+  const serversAt = ref<number | null>(null);
   let timer: ReturnType<typeof setInterval> | null = null;
 
   const peers = computed<PeerView[]>(() => {
@@ -69,6 +71,7 @@ export const useClusterStore = defineStore('cluster', () => {
       if (!Array.isArray(list)) throw new Error('unexpected /servers body');
       servers.value = list;
       serversError.value = null;
+      serversAt.value = Date.now();
       connection.setKnownPeers(list);
     } catch (err) {
       serversError.value = (err as Error).message;
@@ -88,5 +91,5 @@ export const useClusterStore = defineStore('cluster', () => {
 
   connection.onClusterStatus(onStatus);
 
-  return { status, servers, serversError, receivedAt, peers, aliveCount, onStatus, refreshServers, startPolling, stopPolling };
+  return { status, servers, serversError, receivedAt, serversAt, peers, aliveCount, onStatus, refreshServers, startPolling, stopPolling };
 });

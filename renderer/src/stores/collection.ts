@@ -18,6 +18,11 @@ export const useCollectionStore = defineStore('collection', () => {
   const stockRemaining = ref<number | null>(null);
   const error = ref<string | null>(null);
 
+  /** The cards to show: the pack being opened joins them once added (the reveal is not spoiled). */
+  const visible = computed(() => {
+    const opening = new Set((openedPack.value ?? []).map((c) => c.id));
+    return [...cards.value].filter((c) => !opening.has(c.id)).sort(byRarityThenValue);
+  });
   const sorted = computed(() => [...cards.value].sort(byRarityThenValue));
   const countByRarity = computed(() => {
     const out: Record<string, number> = { C: 0, U: 0, R: 0, L: 0 };
@@ -89,5 +94,5 @@ export const useCollectionStore = defineStore('collection', () => {
 
   connection.onEvent(handleEvent);
 
-  return { cards, sorted, countByRarity, loaded, loading, buying, openedPack, stockRemaining, error, refresh, buyPack, closePack, handleEvent };
+  return { cards, sorted, visible, countByRarity, loaded, loading, buying, openedPack, stockRemaining, error, refresh, buyPack, closePack, handleEvent };
 });

@@ -38,7 +38,7 @@ export interface RequestOptions {
 }
 
 /** Commands whose repetition is harmless: reads, profile, and COMPRAR (deduplicated by requestId in the ledger). */
-const RETRYABLE = new Set(['COMPRAR', 'COLECAO', 'RANKING', 'PERFIL']);
+const RETRYABLE = new Set(['COMPRAR', 'COLECAO', 'RANKING', 'PERFIL', 'HISTORICO', 'REPLAY']);
 const PING_EVERY_MS = 5000;
 
 export const useConnectionStore = defineStore('connection', () => {

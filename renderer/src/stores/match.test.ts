@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AtualizacaoJogo } from '../../../protocol/events.ts';
 import { matchEventsTopic } from '../../../protocol/topics.ts';
-import { useMatchStore } from './match.ts';
+import { TRICK_BEAT_MS, useMatchStore } from './match.ts';
 import { useConnectionStore } from './connection.ts';
 import { usePlayerStore } from './player.ts';
 import { connectedHarness, until } from '../testing/setup.ts';
@@ -122,13 +122,59 @@ describe('match store', () => {
     expect(h.match.timeline.some((e) => e.kind === 'failover')).toBe(true);
   });
 
-  it('raises the failover banner when the message says the match moved (host unknown before)', async () => {
+  it('raises the failover banner from the structured narration (host unknown before), never from the text', async () => {
     const h = await harness();
     h.n1.activeMatch.set(h.me, 'm1');
-    h.n1.emit(h.me, update(h.me, { host: 'n3', message: 'A partida foi movida para o servidor reserva', lastEvent: 'FAILOVER' }));
+    // A sentence that mentions the reserve server is not a failover.
+    h.n1.emit(h.me, update(h.me, { host: 'n3', message: 'Novo servidor reserva: n2.', narration: { key: 'SHADOW_CHANGED', params: { shadow: 'n2' } } }));
     await flush();
     expect(h.match.matchId).toBe('m1');
-    expect(h.match.failover?.to).toBe('n3');
+    expect(h.match.failover).toBeNull();
+    h.n1.emit(h.me, update(h.me, { eventSeq: 4, host: 'n3', message: 'x', narration: { key: 'FAILOVER', params: { from: 'n1', to: 'n3', shadow: 'n2' } } }));
+    await flush();
+    expect(h.match.failover).toMatchObject({ from: 'n1', to: 'n3' });
+    const entries = h.match.timeline.filter((e) => e.kind === 'failover' || e.kind === 'update');
+    expect(entries.at(-1)).toMatchObject({ kind: 'failover', from: 'n1', host: 'n3' });
+  });
+
+  it('a closed trick stays on the table for a beat (the last one too, before the end screen)', async () => {
+    const h = await harness();
+    await found(h);
+    const lead = card('a1', 30);
+    const follow = card('b1', 20);
+    h.n1.emit(h.me, update(h.me, { table: [{ playerId: h.me, card: lead }], turn: 'opp' }), 'match');
+    await flush();
+    expect(h.match.resolving).toBeNull();
+    const lastTrick = { round: 5, leader: h.me, cards: [{ playerId: h.me, card: lead }, { playerId: 'opp', card: follow }], winnerId: h.me };
+    h.n1.emit(
+      h.me,
+      update(h.me, { eventSeq: 4, phase: 'FINALIZADO', turn: null, lastTrick, narration: { key: 'MATCH_WON', params: { player: 'opp', card: follow, auto: false, round: 5, trickWinner: h.me, winner: h.me, won: 3, lost: 2 } } }),
+      'match',
+    );
+    h.n1.emit(h.me, { type: 'FIM_DE_JOGO', matchId: 'm1', winnerId: h.me, winnerName: 'Ana', scores: { [h.me]: 3, opp: 2 }, reason: 'VITORIA' }, 'match');
+    await flush();
+    expect(h.match.resolving).toMatchObject({ round: 5, winnerId: h.me });
+    expect(h.match.resolving?.cards.map((c) => c.card.id)).toEqual(['a1', 'b1']);
+    const { useNavigationStore } = await import('./navigation.ts');
+    usePlayerStore(h.pinia).name = 'Ana';
+    expect(useNavigationStore(h.pinia).screen).toBe('match');
+    await until(() => h.match.resolving === null, TRICK_BEAT_MS + 1500);
+    expect(useNavigationStore(h.pinia).screen).toBe('end');
+  });
+
+  it('while the host is suspected dead there is no "your turn": no move is sent', async () => {
+    const h = await harness();
+    await found(h);
+    h.n1.emit(h.me, { type: 'MAO', matchId: 'm1', hand: hand5('a') }, 'match');
+    h.n1.emit(h.me, update(h.me, { host: 'n2' }), 'match');
+    await flush();
+    expect(h.match.myTurn).toBe(true);
+    expect(h.match.hostSuspect).toBe(false);
+    const { useClusterStore } = await import('./cluster.ts');
+    useClusterStore(h.pinia).onStatus({ clusterId: 'c', node: 'n1', leader: 'n1', term: 2, at: Date.now(), stock: null, peers: [{ id: 'n2', address: 'http://n2', mqttPort: 1, alive: false, raftRole: 'follower' }] });
+    expect(h.match.hostSuspect).toBe(true);
+    await h.match.play(hand5('a')[0].id);
+    expect(h.n1.lastSent('JOGAR')).toBeUndefined();
   });
 
   it('after its node dies, returns to the match from what the new node re-sends (BEM_VINDO, MAO, ATUALIZACAO_JOGO)', async () => {

@@ -6,27 +6,42 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { Card } from '../../../protocol/cards.ts';
 import type { AtualizacaoJogo, FimDeJogo } from '../../../protocol/events.ts';
+import type { Narration } from '../../../protocol/narration.ts';
 import { CommandFailed, type IncomingEvent } from '../lib/protocol.ts';
 import { readJson, writeJson } from '../lib/storage.ts';
 import { useConnectionStore } from './connection.ts';
 import { usePlayerStore } from './player.ts';
+import { useClusterStore } from './cluster.ts';
 
 export type QueueState = 'idle' | 'joining' | 'queued' | 'leaving';
 
 export type TimelineEntry =
   | { id: number; at: number; kind: 'found'; opponent: string; host: string; shadow: string }
-  | { id: number; at: number; kind: 'update'; seq: number; message: string }
+  /** `narration` rendered in the player's language; `message` (Portuguese) only if a node sent no narration. */
+  | { id: number; at: number; kind: 'update'; seq: number; narration: Narration | null; message: string }
   | { id: number; at: number; kind: 'chat'; from: string; text: string; mine: boolean }
-  | { id: number; at: number; kind: 'failover'; host: string; from: string | null; message: string }
+  | { id: number; at: number; kind: 'failover'; host: string; from: string | null }
   | { id: number; at: number; kind: 'reconnected'; node: string }
   | { id: number; at: number; kind: 'end'; winnerName: string | null; reason: string };
 
 export interface FailoverNotice {
   from: string | null;
   to: string;
-  message: string;
   at: number;
 }
+
+/** A trick that just closed, shown on the table (both cards, the winner) for a short beat. */
+export interface ResolvedTrick {
+  round: number;
+  cards: { playerId: string; card: Card }[];
+  winnerId: string | null;
+}
+
+/** How long a closed trick stays on the table before the next lead (or the end screen). */
+export const TRICK_BEAT_MS = 1800;
+/** A move normally comes back in ~100 ms; past this the host is suspected (DESIGN §8: failover ≈ 1 s). */
+const SLOW_MOVE_MS = 900;
+const TRICK_KEYS = new Set(['TRICK_WON', 'TRICK_TIED', 'MATCH_WON', 'MATCH_DRAW']);
 
 interface SavedMatch {
   matchId: string;
@@ -38,11 +53,11 @@ interface SavedMatch {
 
 /** Default turn length (docs/design.md §5), used only when the node does not send `turnDeadline`. */
 export const DEFAULT_TURN_MS = 30_000;
-const MOVED = /reserv|failover|moved|migr|assum|took over/i;
 
 export const useMatchStore = defineStore('match', () => {
   const connection = useConnectionStore();
   const player = usePlayerStore();
+  const cluster = useClusterStore();
 
   const queue = ref<QueueState>('idle');
   const matchId = ref<string | null>(null);
@@ -62,6 +77,12 @@ export const useMatchStore = defineStore('match', () => {
   const turnDeadline = ref<number | null>(null);
   const playing = ref<string | null>(null);
   const error = ref<string | null>(null);
+  /** When the player joined the queue (for the elapsed-time display). */
+  const queuedSince = ref<number | null>(null);
+  const resolving = shallowRef<ResolvedTrick | null>(null);
+  /** A move of ours unanswered for a while: the host may be gone (the node retries on the reserve). */
+  const slowMove = ref(false);
+  let beatTimer: ReturnType<typeof setTimeout> | null = null;
   /** Cards seen in other players' hands (played on the table): what one can ask for in a trade. */
   const seen = ref<Record<string, Card[]>>(readJson<Record<string, Card[]>>('seen') ?? {});
   /** Names of players met (opponents), for trades and chat. */
@@ -74,6 +95,20 @@ export const useMatchStore = defineStore('match', () => {
   const myScore = computed(() => state.value?.scores[player.playerId] ?? 0);
   const opponentScore = computed(() => (opponentId.value ? (state.value?.scores[opponentId.value] ?? 0) : 0));
   const opponentCards = computed(() => (opponentId.value ? (state.value?.handCounts[opponentId.value] ?? null) : null));
+  /** Display names of the match's players (the player's own included), for the narration. */
+  const playerNames = computed(() => {
+    const out: Record<string, string> = { ...names.value };
+    for (const p of state.value?.players ?? []) out[p.id] = p.name;
+    if (opponentId.value && opponentName.value) out[opponentId.value] = opponentName.value;
+    if (player.name) out[player.playerId] = player.name;
+    return out;
+  });
+  /** The match's host is suspected dead (its peer marked down, or our own link is gone): no "your turn" then. */
+  const hostSuspect = computed(() => {
+    if (!inMatch.value || !host.value) return false;
+    if (connection.status !== 'online' || slowMove.value) return true;
+    return cluster.peers.find((p) => p.id === host.value)?.alive === false;
+  });
   const needsHand = computed(() => inMatch.value && phase.value === 'AGUARDANDO_COMPRA' && hand.value.length === 0);
 
   type NewEntry = TimelineEntry extends infer E ? (E extends TimelineEntry ? Omit<E, 'id' | 'at'> : never) : never;
@@ -108,6 +143,19 @@ export const useMatchStore = defineStore('match', () => {
     turnDeadline.value = null;
     playing.value = null;
     error.value = null;
+    endBeat();
+  }
+
+  function endBeat(): void {
+    if (beatTimer) clearTimeout(beatTimer);
+    beatTimer = null;
+    resolving.value = null;
+  }
+
+  function startBeat(t: ResolvedTrick): void {
+    endBeat();
+    resolving.value = t;
+    beatTimer = setTimeout(endBeat, TRICK_BEAT_MS);
   }
 
   function begin(m: SavedMatch): void {
@@ -156,18 +204,24 @@ export const useMatchStore = defineStore('match', () => {
       save();
     }
     if (e.shadow !== undefined) shadow.value = e.shadow;
-    // Failover: another host, a higher epoch, or the node's message says the match moved.
+    // Failover: another host, a higher epoch, or the update narrates one (structured, not text).
+    const fresh = !prev || e.eventSeq > prev.eventSeq;
     const hostChanged = !!host.value && !!e.host && e.host !== host.value;
     const epochUp = e.epoch !== undefined && epoch.value !== null && e.epoch > epoch.value;
-    const saysMoved = (e.lastEvent === 'FAILOVER' || MOVED.test(e.message ?? '')) && (!prev || prev.eventSeq !== e.eventSeq);
-    if ((hostChanged || epochUp || saysMoved) && (!failover.value || failover.value.to !== e.host)) {
-      failover.value = { from: host.value, to: e.host, message: e.message, at: Date.now() };
-      push({ kind: 'failover', host: e.host, from: host.value, message: e.message });
+    const narratesFailover = (e.narration?.key === 'FAILOVER' || e.lastEvent === 'FAILOVER') && fresh;
+    if ((hostChanged || epochUp || narratesFailover) && (!failover.value || failover.value.to !== e.host)) {
+      const from = e.narration?.key === 'FAILOVER' ? e.narration.params.from : host.value;
+      failover.value = { from, to: e.host, at: Date.now() };
+      push({ kind: 'failover', host: e.host, from });
     }
     if (e.host) host.value = e.host;
     if (e.epoch !== undefined) epoch.value = e.epoch;
-    const failoverNow = timeline.value.at(-1)?.kind === 'failover' && failover.value?.message === e.message;
-    if ((!prev || e.eventSeq > prev.eventSeq) && e.message && !failoverNow) push({ kind: 'update', seq: e.eventSeq, message: e.message });
+    // The FAILOVER narration is the failover entry itself; other updates are narrated.
+    if (fresh && e.narration?.key !== 'FAILOVER' && (e.narration || e.message)) push({ kind: 'update', seq: e.eventSeq, narration: e.narration ?? null, message: e.message });
+    // A trick just closed (live, not a re-sent update): both cards and the winner stay on the table a moment.
+    if (prev && e.eventSeq > prev.eventSeq && e.narration && TRICK_KEYS.has(e.narration.key) && e.lastTrick) {
+      startBeat({ round: e.lastTrick.round, cards: e.lastTrick.cards, winnerId: e.lastTrick.winnerId });
+    }
     for (const t of e.table) rememberSeen(t.playerId, t.card);
     // The card that closes a trick is never on the table: it arrives in lastTrick.
     for (const t of e.lastTrick?.cards ?? []) rememberSeen(t.playerId, t.card);
@@ -208,13 +262,18 @@ export const useMatchStore = defineStore('match', () => {
         break;
       }
       case 'AGUARDANDO_OPONENTE':
-        if (!inMatch.value) queue.value = 'queued';
+        if (!inMatch.value) {
+          queue.value = 'queued';
+          queuedSince.value ??= Date.now();
+        }
         break;
       case 'FILA_CANCELADA':
         queue.value = 'idle';
+        queuedSince.value = null;
         break;
       case 'PARTIDA_ENCONTRADA':
         queue.value = 'idle';
+        queuedSince.value = null;
         rememberName(e.opponentId, e.opponentName);
         if (matchId.value !== e.matchId || result.value) {
           begin({ matchId: e.matchId, opponentId: e.opponentId, opponentName: e.opponentName, host: e.host, shadow: e.shadow });
@@ -273,6 +332,7 @@ export const useMatchStore = defineStore('match', () => {
     try {
       const r = await connection.request({ type: 'ENTRAR_FILA' });
       if (r.type === 'AGUARDANDO_OPONENTE' || r.type === 'OK') queue.value = inMatch.value ? 'idle' : 'queued';
+      if (queue.value === 'queued') queuedSince.value ??= Date.now();
       error.value = null;
     } catch (err) {
       if (err instanceof CommandFailed && err.code === 'ALREADY_QUEUED') {
@@ -289,6 +349,7 @@ export const useMatchStore = defineStore('match', () => {
     try {
       await connection.request({ type: 'SAIR_FILA' });
       queue.value = 'idle';
+      queuedSince.value = null;
     } catch (err) {
       queue.value = err instanceof CommandFailed && err.code === 'NOT_QUEUED' ? 'idle' : 'queued';
       if (queue.value === 'queued') error.value = err instanceof CommandFailed ? err.code : (err as Error).message;
@@ -298,14 +359,21 @@ export const useMatchStore = defineStore('match', () => {
   const ready = (cardIds: string[]) => run(() => connection.request({ type: 'PRONTO', cardIds }));
 
   async function play(cardId: string): Promise<void> {
-    if (!myTurn.value || playing.value) return;
+    if (!myTurn.value || playing.value || resolving.value || hostSuspect.value) return;
     playing.value = cardId;
+    const slow = setTimeout(() => (slowMove.value = true), SLOW_MOVE_MS);
     try {
       await run(() => connection.request({ type: 'JOGAR', cardId }));
     } catch {
       playing.value = null;
+    } finally {
+      clearTimeout(slow);
+      slowMove.value = false;
     }
   }
+
+  /** Concedes the match (DESISTIR): the opponent wins. */
+  const concede = () => run(() => connection.request({ type: 'DESISTIR' }));
 
   const chat = (text: string) => run(() => connection.request({ type: 'CHAT', text: text.slice(0, 200) }));
 
@@ -339,6 +407,10 @@ export const useMatchStore = defineStore('match', () => {
     turnDeadline,
     playing,
     error,
+    queuedSince,
+    resolving,
+    hostSuspect,
+    playerNames,
     seen,
     names,
     phase,
@@ -356,6 +428,8 @@ export const useMatchStore = defineStore('match', () => {
     ready,
     play,
     chat,
+    concede,
+    endBeat,
     dismissFailover,
     leave,
   };

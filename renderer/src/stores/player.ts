@@ -5,6 +5,7 @@ import { computed, ref } from 'vue';
 import { PerfilCommand } from '../../../protocol/commands.ts';
 import { isValidCredentials, newCredentials, type Credentials } from '../lib/credentials.ts';
 import { readJson, writeJson } from '../lib/storage.ts';
+import { desktopApi } from '../lib/desktop.ts';
 import type { IncomingEvent } from '../lib/protocol.ts';
 import { useConnectionStore } from './connection.ts';
 
@@ -30,18 +31,63 @@ export const usePlayerStore = defineStore('player', () => {
   const serverName = ref<string | null>(null);
   const playerId = computed(() => credentials.value.playerId);
   const hasName = computed(() => !!name.value);
+  /** A restored identity waits for the node's greeting to learn its name from the ledger. */
+  const restoring = ref(false);
+
+  /** The desktop app keeps the identity in its data folder (the page's storage is per origin). */
+  function persistDesktop(): void {
+    const api = desktopApi();
+    void api?.saveIdentity?.({ ...credentials.value, name: name.value }).catch(() => undefined);
+  }
+
+  /** Adopts the identity the desktop app kept, before the first connect (see session.ts). */
+  function adopt(c: Credentials, savedName: string | null): void {
+    credentials.value = c;
+    writeJson('credentials', c);
+    if (savedName && !name.value) {
+      name.value = savedName;
+      writeJson('name', savedName);
+    }
+  }
+
+  /** "I already play": switches this device to a restored identity and reconnects with it. */
+  function restore(c: Credentials, knownName: string | null): void {
+    credentials.value = c;
+    writeJson('credentials', c);
+    writeJson('match', null);
+    name.value = null;
+    writeJson('name', null);
+    if (knownName) {
+      name.value = knownName;
+      writeJson('name', knownName);
+    }
+    restoring.value = true;
+    persistDesktop();
+    connection.connect(c);
+  }
 
   async function setName(input: string): Promise<void> {
     const v = validName(input);
     if (!v) throw new Error('invalid name');
     name.value = v;
     writeJson('name', v);
+    persistDesktop();
     if (connection.online) await connection.request({ type: 'PERFIL', name: v });
   }
 
   function handleEvent(e: IncomingEvent): void {
     if (e.type === 'BEM_VINDO') {
       serverName.value = e.name;
+      if (restoring.value) {
+        // The ledger knows this player: its name comes back with the greeting.
+        restoring.value = false;
+        if (!name.value && validName(e.name)) {
+          name.value = validName(e.name);
+          writeJson('name', name.value);
+          persistDesktop();
+        }
+        return;
+      }
       // A node that does not know our chosen name yet (first visit, or a fresh peer) is told.
       if (name.value && e.name !== name.value) void connection.request({ type: 'PERFIL', name: name.value }).catch(() => undefined);
     } else if (e.type === 'PERFIL') {
@@ -58,10 +104,11 @@ export const usePlayerStore = defineStore('player', () => {
     credentials.value = newCredentials();
     writeJson('credentials', credentials.value);
     writeJson('match', null);
+    persistDesktop();
     connection.connect(credentials.value);
   }
 
   connection.onEvent(handleEvent);
 
-  return { credentials, playerId, name, serverName, hasName, setName, resetIdentity, handleEvent };
+  return { credentials, playerId, name, serverName, hasName, restoring, setName, resetIdentity, adopt, restore, persistDesktop, handleEvent };
 });

@@ -39,9 +39,9 @@ export const useRankingStore = defineStore('ranking', () => {
     if (e.type === 'RANKING') {
       entries.value = Array.isArray(e.entries) ? e.entries : [];
       updatedAt.value = Date.now();
-    } else if (e.type === 'BEM_VINDO' || e.type === 'FIM_DE_JOGO') {
-      // After a match the ledger records the result; ask a moment later.
-      setTimeout(() => void refresh(), e.type === 'FIM_DE_JOGO' ? 800 : 0);
+    } else if (e.type === 'BEM_VINDO' || e.type === 'FIM_DE_JOGO' || e.type === 'PERFIL') {
+      // After a match the ledger records the result, after PERFIL the name: ask a moment later.
+      setTimeout(() => void refresh(), e.type === 'FIM_DE_JOGO' ? 800 : e.type === 'PERFIL' ? 300 : 0);
     }
   }
 

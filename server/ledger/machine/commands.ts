@@ -83,6 +83,8 @@ export const matchFinishedSchema = z.object({
   scores: z.record(id, z.int().min(0).max(5)),
   /** Fencing: when given, must equal the match's current epoch. */
   epoch: z.int().min(1).optional(),
+  /** When the match ended (ms since the epoch, the host's clock): the date in the players' history. */
+  at: z.int().min(0).optional(),
 });
 export const addMemberSchema = z.object({
   type: z.literal('ADD_MEMBER'),

@@ -21,6 +21,8 @@ export {
   lockedBy,
   getTrade,
   pendingTradesFor,
+  historyOf,
+  type HistoryView,
   type StockStatus,
   type PlayerView,
   type LeaderboardRow,

@@ -5,7 +5,7 @@ import { fail, type CommandOf, type LedgerResult } from './commands.ts';
 import type { ApplyContext } from './context.ts';
 import { handRefusal } from './purchase.ts';
 import { matchView } from './queries.ts';
-import type { LedgerState } from './state.ts';
+import { HISTORY_LIMIT, type LedgerState, type MatchRecord } from './state.ts';
 import { cardAt, cardIndexOf } from './stock.ts';
 
 export function matchCreated(
@@ -123,5 +123,25 @@ export function matchFinished(
     if (p.activeMatchId === m.matchId) p.activeMatchId = null;
   }
   for (const h of m.hands) if (h) for (const i of h) state.locked.delete(i);
+  recordHistory(state, m, cmd.at ?? null);
   return { ok: true, match: matchView(state, m) };
+}
+
+/** Appends a finished match to both players' bounded histories (also used to rebuild them). */
+export function recordHistory(state: LedgerState, m: MatchRecord, at: number | null): void {
+  if (!m.result) return;
+  const { winnerId, reason, scores } = m.result;
+  m.players.forEach((id, seat) => {
+    const list = state.history.get(id) ?? [];
+    list.push({
+      matchId: m.matchId,
+      opponentId: m.players[1 - seat],
+      result: winnerId === null ? 'draw' : winnerId === id ? 'won' : 'lost',
+      reason,
+      tricks: [scores[seat], scores[1 - seat]],
+      at,
+    });
+    if (list.length > HISTORY_LIMIT) list.splice(0, list.length - HISTORY_LIMIT);
+    state.history.set(id, list);
+  });
 }

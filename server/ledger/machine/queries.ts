@@ -223,3 +223,31 @@ export function activeMatchesByHost(state: LedgerState): Map<string, number> {
   }
   return out;
 }
+
+export interface HistoryView {
+  matchId: string;
+  opponentId: string;
+  /** The opponent's current name. */
+  opponentName: string;
+  result: 'won' | 'lost' | 'draw';
+  reason: string;
+  tricks: [number, number];
+  at: number | null;
+}
+
+/** The player's finished matches, newest first (at most HISTORY_LIMIT). */
+export function historyOf(state: LedgerState, playerId: string, limit = 50): HistoryView[] {
+  const list = state.history.get(playerId) ?? [];
+  return list
+    .slice(-limit)
+    .reverse()
+    .map((h) => ({
+      matchId: h.matchId,
+      opponentId: h.opponentId,
+      opponentName: state.players.get(h.opponentId)?.name ?? h.opponentId,
+      result: h.result,
+      reason: h.reason,
+      tricks: [h.tricks[0], h.tricks[1]],
+      at: h.at,
+    }));
+}

@@ -8,10 +8,11 @@ import { decodeInts, encodeInts } from './intcodec.ts';
 import { hashHex } from './rng.ts';
 import { createLedger, type LedgerState, type MatchRecord } from './state.ts';
 import { indexPending } from './trade.ts';
+import { recordHistory } from './matches.ts';
 import { CATALOG_VERSION } from './stock.ts';
 
-/** 2 added `offers`; version 1 snapshots (no offers) still load. */
-export const SNAPSHOT_VERSION = 2;
+/** 2 added `offers`, 3 the per-player `history`; older snapshots still load (history rebuilt from the matches). */
+export const SNAPSHOT_VERSION = 3;
 
 const str = z.string();
 const nat = z.int().min(0);
@@ -19,7 +20,7 @@ const intList = z.string().regex(/^[0-9,-]*$/);
 const memberSchema = z.object({ id: str, address: str, mqttPort: nat, voter: z.boolean() });
 
 const snapshotSchema = z.object({
-  v: z.union([z.literal(1), z.literal(SNAPSHOT_VERSION)]),
+  v: z.union([z.literal(1), z.literal(2), z.literal(SNAPSHOT_VERSION)]),
   catalogVersion: z.literal(CATALOG_VERSION),
   clusterId: str.min(1),
   stockScale: z.int().min(1),
@@ -50,6 +51,10 @@ const snapshotSchema = z.object({
       ]),
     )
     .default([]),
+  /** [playerId, [[matchId, opponentId, result, reason, myTricks, theirTricks, at], …oldest first]] */
+  history: z
+    .array(z.tuple([str, z.array(z.tuple([str, str, z.enum(['won', 'lost', 'draw']), str, nat, nat, nat.nullable()]))]))
+    .optional(),
   matches: z.array(
     z.object({
       matchId: str,
@@ -114,6 +119,7 @@ export function serializeLedger(state: LedgerState): LedgerSnapshot {
       createdAt: m.createdAt,
       finishedAt: m.finishedAt,
     })),
+    history: [...state.history.entries()].map(([id, list]) => [id, list.map((h) => [h.matchId, h.opponentId, h.result, h.reason, h.tricks[0], h.tricks[1], h.at] as const)]),
   };
 }
 
@@ -151,6 +157,15 @@ export function deserializeLedger(json: unknown): LedgerState {
     const rec: MatchRecord = { ...m, players: [m.players[0], m.players[1]], hands: [m.hands[0], m.hands[1]] };
     state.matches.set(m.matchId, rec);
     if (rec.status === 'active') for (const h of rec.hands) if (h) for (const c of h) state.locked.set(c, rec.matchId);
+  }
+  if (s.history) {
+    for (const [id, list] of s.history) {
+      state.history.set(id, list.map(([matchId, opponentId, result, reason, mine, theirs, at]) => ({ matchId, opponentId, result, reason, tricks: [mine, theirs], at })));
+    }
+  } else {
+    // Before version 3: the same histories the commands would have built, in the order applied.
+    const finished = [...state.matches.values()].filter((m) => m.status === 'finished').sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0));
+    for (const m of finished) recordHistory(state, m, null);
   }
   const problems = checkInvariants(state);
   if (problems.length > 0) throw new Error(`inconsistent ledger snapshot: ${problems[0]}`);

@@ -66,6 +66,21 @@ export interface MatchRecord {
   finishedAt: number | null;
 }
 
+/** One finished match as one player saw it (the per-player history, newest last). */
+export interface HistoryRecord {
+  matchId: string;
+  opponentId: string;
+  result: 'won' | 'lost' | 'draw';
+  reason: string;
+  /** Tricks: this player's, then the opponent's. */
+  tricks: [number, number];
+  /** When it ended (ms, stamped by the match host into MATCH_FINISHED), null if not sent. */
+  at: number | null;
+}
+
+/** How many finished matches each player's history keeps (the oldest drop off). */
+export const HISTORY_LIMIT = 50;
+
 export interface LedgerState {
   readonly clusterId: string;
   readonly stockScale: number;
@@ -80,6 +95,8 @@ export interface LedgerState {
   /** Every TRADE_OFFER ever made, pending or closed, by tradeId. */
   offers: Map<string, OfferRecord>;
   matches: Map<string, MatchRecord>;
+  /** playerId → its last HISTORY_LIMIT finished matches, oldest first. */
+  history: Map<string, HistoryRecord[]>;
   members: Map<string, Member>;
   lastApplied: number;
   lastAppliedTerm: number;
@@ -112,6 +129,7 @@ export function createLedger(config: LedgerConfig): LedgerState {
     trades: new Map(),
     offers: new Map(),
     matches: new Map(),
+    history: new Map(),
     members,
     lastApplied: 0,
     lastAppliedTerm: 0,
