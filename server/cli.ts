@@ -120,6 +120,8 @@ export function parseNodeArgs(argv: string[], env: NodeJS.ProcessEnv = process.e
     timing,
     snapshotEvery: positiveInt('TRINCA_SNAPSHOT_EVERY', env.TRINCA_SNAPSHOT_EVERY, 10_000),
     logLevel: values['log-level'] ?? env.TRINCA_LOG_LEVEL ?? 'info',
+    peerLink: env.TRINCA_PEER_LINK !== '0',
+    peerTokenTtlS: env.TRINCA_PEER_TOKEN_TTL_S ? Math.min(60, positiveInt('TRINCA_PEER_TOKEN_TTL_S', env.TRINCA_PEER_TOKEN_TTL_S, 60)) : undefined,
   };
 }
 

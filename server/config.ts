@@ -25,6 +25,10 @@ export interface NodeConfig {
   snapshotEvery: number;
   /** Log level for pino. */
   logLevel: string;
+  /** Peer links (docs/architecture/link.md): dial and accept them; default true. */
+  peerLink?: boolean;
+  /** Lifetime of this node's peer JWTs in seconds (default and maximum 60). */
+  peerTokenTtlS?: number;
 }
 
 export interface TimingConfig {

@@ -1,5 +1,6 @@
 // Prometheus metrics (DESIGN §11), one registry per node so several nodes can share a process.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createLinkMetrics } from '../link/metrics.ts';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
@@ -35,5 +36,6 @@ export function createMetrics(nodeId: string) {
     eventLogSize: new Histogram({ name: 'trinca_match_log_events', help: 'Events in a match log when it finishes', buckets: [5, 10, 15, 20, 30, 50, 100], registers: r }),
     replicationLatency: new Histogram({ name: 'trinca_replication_latency_ms', help: 'Host → shadow /game/replicate round trip', buckets: ms, registers: r }),
     failovers: new Counter({ name: 'trinca_failovers_total', help: 'Match failovers performed by this node', labelNames: ['kind'], registers: r }),
+    link: createLinkMetrics(r),
   };
 }
