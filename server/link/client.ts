@@ -49,6 +49,8 @@ export class LinkClient {
   private renewTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private lastProblem = '';
+  /** When the last message arrived from the peer. */
+  private lastHeard = 0;
 
   constructor(
     readonly address: string,
@@ -71,9 +73,17 @@ export class LinkClient {
     this.lastUse = Date.now();
     const id = this.nextId;
     this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
+    const sentAt = performance.now();
+    const ws = this.ws;
     const timer = setTimeout(() => {
       this.pending.delete(id);
       done({ ok: false, unreachable: `timed out after ${timeoutMs} ms` });
+      // Nothing at all came back meanwhile: the connection may be dead without a reset
+      // (a peer gone from the network). A fresh dial finds out; HTTP serves until then.
+      if (this.ws === ws && this.lastHeard < sentAt) {
+        this.deps.log?.info({ peer: this.address, timeoutMs }, 'peer link silent: dropping it');
+        ws?.terminate();
+      }
     }, timeoutMs);
     this.pending.set(id, { done, timer });
     this.writer!.push(encodeRequest(id, path, body));
@@ -125,6 +135,7 @@ export class LinkClient {
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
+    this.lastHeard = performance.now();
     const m = this.deps.metrics;
     m?.messages.inc({ direction: 'in' });
     m?.bytes.inc({ direction: 'in' }, data.length);

@@ -38,15 +38,15 @@ const EMPTY = Buffer.alloc(0);
 
 /** A request frame as [header, body] (the body bytes are not copied here). */
 export function encodeRequest(id: number, path: string, body: Buffer | undefined): Buffer[] {
-  const p = Buffer.from(path, 'utf8');
-  if (p.length > MAX_PATH_BYTES) throw new FrameError(1007, `path longer than ${MAX_PATH_BYTES} bytes`);
+  const pathBytes = Buffer.byteLength(path, 'utf8');
+  if (pathBytes > MAX_PATH_BYTES) throw new FrameError(1007, `path longer than ${MAX_PATH_BYTES} bytes`);
   const b = body ?? EMPTY;
-  const h = Buffer.allocUnsafe(4 + 1 + 4 + 2 + p.length);
-  h.writeUInt32BE(1 + 4 + 2 + p.length + b.length, 0);
+  const h = Buffer.allocUnsafe(4 + 1 + 4 + 2 + pathBytes);
+  h.writeUInt32BE(1 + 4 + 2 + pathBytes + b.length, 0);
   h.writeUInt8(FRAME_REQUEST, 4);
   h.writeUInt32BE(id >>> 0, 5);
-  h.writeUInt16BE(p.length, 9);
-  p.copy(h, 11);
+  h.writeUInt16BE(pathBytes, 9);
+  h.write(path, 11, 'utf8');
   return b.length ? [h, b] : [h];
 }
 
