@@ -33,6 +33,8 @@ const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 5000;
 /** A link unused this long is not reopened after a drop (it opens again on the next call). */
 const IDLE_MS = 30_000;
+/** A link that brought nothing for this long while a call timed out is presumed dead. */
+const SILENT_MS = 3000;
 
 export type LinkState = 'idle' | 'connecting' | 'up' | 'backoff' | 'closed';
 
@@ -80,8 +82,8 @@ export class LinkClient {
       done({ ok: false, unreachable: `timed out after ${timeoutMs} ms` });
       // Nothing at all came back meanwhile: the connection may be dead without a reset
       // (a peer gone from the network). A fresh dial finds out; HTTP serves until then.
-      if (this.ws === ws && this.lastHeard < sentAt) {
-        this.deps.log?.info({ peer: this.address, timeoutMs }, 'peer link silent: dropping it');
+      if (this.ws === ws && this.lastHeard < sentAt && performance.now() - this.lastHeard >= SILENT_MS) {
+        this.deps.log?.warn({ peer: this.address, timeoutMs }, 'peer link silent while a call timed out: dropping it');
         ws?.terminate();
       }
     }, timeoutMs);
@@ -113,6 +115,7 @@ export class LinkClient {
       if (this.state !== 'connecting') return ws.terminate();
       const m = this.deps.metrics;
       this.state = 'up';
+      this.lastHeard = performance.now();
       this.backoffMs = 0;
       this.lastProblem = '';
       this.writer = new FrameWriter(ws, (frames, bytes) => {
