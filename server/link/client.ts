@@ -4,7 +4,7 @@
 // frame has an id; answers come back in any order) and coalesced per event-loop turn.
 import WebSocket from 'ws';
 import { decodeJwt } from 'jose';
-import { FRAME_REPLY, FrameError, MAX_MESSAGE_BYTES, decodeFrames, encodeRequest, encodeToken, parseBody } from './frames.ts';
+import { FRAME_REPLY, FrameError, MAX_REPLY_BYTES, decodeFrames, encodeRequest, encodeToken, parseBody } from './frames.ts';
 import { FrameWriter } from './writer.ts';
 import { LINK_PATH } from './server.ts';
 import type { LinkMetrics } from './metrics.ts';
@@ -108,7 +108,7 @@ export class LinkClient {
     }
     if (this.state !== 'connecting') return;
     const url = this.address.replace(/^http/, 'ws').replace(/\/+$/, '') + LINK_PATH;
-    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false, maxPayload: MAX_MESSAGE_BYTES, handshakeTimeout: 3000 });
+    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false, maxPayload: MAX_REPLY_BYTES + 64, handshakeTimeout: 3000 });
     this.ws = ws;
     let problem = '';
     ws.on('open', () => {
@@ -144,7 +144,7 @@ export class LinkClient {
     m?.bytes.inc({ direction: 'in' }, data.length);
     try {
       if (!isBinary) throw new FrameError(1007, 'text message');
-      const frames = decodeFrames(data);
+      const frames = decodeFrames(data, MAX_REPLY_BYTES);
       m?.frames.inc({ direction: 'in' }, frames.length);
       for (const f of frames) {
         if (f.kind !== FRAME_REPLY) throw new FrameError(1007, 'only replies travel to the dialing side');

@@ -17,6 +17,8 @@ export const MAX_FRAME_BYTES = 1024 * 1024;
 export const FRAME_OVERHEAD = 4 + 1 + 4 + 2 + 1024;
 /** Largest WebSocket message: one full frame; smaller frames are coalesced up to it. */
 export const MAX_MESSAGE_BYTES = MAX_FRAME_BYTES + FRAME_OVERHEAD;
+/** Replies are not capped at the request limit: REST answers any size (64 MiB, as a snapshot body). */
+export const MAX_REPLY_BYTES = 64 * 1024 * 1024;
 const MAX_PATH_BYTES = 1024;
 
 export type Frame =
