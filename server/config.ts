@@ -84,6 +84,8 @@ export const NODE_OPTIONS = {
     return x;
   }).default(1) },
   maxConnectionsPerIp: { flag: 'max-connections-per-ip', env: 'TRINCA_MAX_CONNECTIONS_PER_IP', arg: 'N', shows: '32', help: 'open MQTT connections per address', schema: integer(1).default(32) },
+  peerLink: { env: 'TRINCA_PEER_LINK', shows: '1', help: 'peer links (docs/architecture/link.md): 0 keeps every peer call on HTTP', schema: fromText((t) => t !== '0').default(true) },
+  peerTokenTtlS: { env: 'TRINCA_PEER_TOKEN_TTL_S', arg: 'S', shows: '60', help: "lifetime of this node's peer JWTs in seconds (at most 60)", schema: integer(1, 60).optional() },
   snapshotEvery: { flag: 'snapshot-every', env: 'TRINCA_SNAPSHOT_EVERY', arg: 'N', shows: '10000', help: 'snapshot the ledger and compact the Raft log every N applied entries', schema: integer(1).default(10_000) },
   metricsBind: { flag: 'metrics-bind', env: 'TRINCA_METRICS_BIND', arg: 'HOST:PORT', shows: 'off', help: 'also serve /metrics without authentication here (loopback only) for a local Prometheus', schema: fromText(parseMetricsBind).optional() },
   logLevel: { flag: 'log-level', env: 'TRINCA_LOG_LEVEL', arg: 'LEVEL', shows: 'info', help: `JSON log level on stderr: ${LOG_LEVELS.join(', ')}`, schema: fromText((t) => {

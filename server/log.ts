@@ -12,7 +12,8 @@ export type Component =
   | 'RAFT'
   | 'ESTOQUE'
   | 'CLUSTER'
-  | 'BROKER';
+  | 'BROKER'
+  | 'LINK';
 
 export type { Logger };
 

@@ -14,6 +14,10 @@ import { deriveKeys, SecretError } from './security/keys.ts';
 import { PeerTokenSource } from './security/jwt.ts';
 import { PeerClient } from './http/peer-client.ts';
 import { createApp } from './http/app.ts';
+import { PeerLinks } from './link/links.ts';
+import { LinkServer, LINK_PATH } from './link/server.ts';
+import { createDispatch } from './link/dispatch.ts';
+import { routeUpgrade } from './link/upgrade.ts';
 import { HttpError } from './http/errors.ts';
 import { clusterRouter } from './cluster/routes.ts';
 import { metricsRouter } from './metrics/routes.ts';
@@ -106,8 +110,10 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
   }
   const keys = deriveKeys(secret);
   let clusterId = existing?.clusterId ?? '';
-  const tokens = new PeerTokenSource(keys.jwt, () => clusterId, config.id);
-  const client = new PeerClient(tokens);
+  const tokens = new PeerTokenSource(keys.jwt, () => clusterId, config.id, config.peerTokenTtlS);
+  const metrics = createMetrics(config.id);
+  const linkLog = componentLogger(root, 'LINK');
+  const client = new PeerClient(tokens, config.peerLink === false ? null : new PeerLinks({ tokens, log: linkLog, metrics: metrics.link }));
   if (joining) {
     clusterId = await discoverClusterId(client, config.join, config.inviteClusterId);
   } else if (!existing) {
@@ -118,7 +124,6 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
   }
 
   // ---- observability, membership --------------------------------------------------------
-  const metrics = createMetrics(config.id);
   const membership = new Membership(self, config.dataDir, config.timing.deadAfterMs);
   await membership.load();
   // Raft and the ledger start once the cluster's stock scale is known (at once, except
@@ -203,6 +208,24 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
   matchmakingRoutes(commands, () => matchmaking); // ENTRAR_FILA, SAIR_FILA
 
   // ---- HTTP ------------------------------------------------------------------------------
+  const routers = [
+    clusterRouter({
+      membership,
+      clusterId: () => clusterId,
+      selfRole: () => roleOf(config.id),
+      roleOf,
+      register: (m) => register(m),
+      onHeartbeat: (b) => {
+        if (!b.leaving && b.mqttPort !== undefined) membership.merge([{ id: b.id, address: b.address, mqttPort: b.mqttPort }]);
+      },
+      removeMember: (id) => removeMember({ raft: () => raft, admission: () => admission, client, addressOf }, id),
+    }),
+    metricsRouter(metrics),
+    raftRouter(config.id, () => raft as RaftNode<unknown> | null, (data) => LedgerReplica.validSnapshot(data, clusterId), (id) => membership.get(id) !== undefined),
+    ledgerRouter(() => (raft && replica && ledger ? { raft, replica, service: ledger, read: reads } : null)),
+    lateRouter('/game/', () => matchRouter),
+    matchmakingRouter(() => matchmaking),
+  ];
   const app = createApp(
     {
       log: componentLogger(root, 'HTTP'),
@@ -213,26 +236,13 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
       publicPaths: ['/health', '/servers', '/', '/index.html', '/assets/', '/favicon.ico'],
       isMember,
     },
-    [
-      clusterRouter({
-        membership,
-        clusterId: () => clusterId,
-        selfRole: () => roleOf(config.id),
-        roleOf,
-        register: (m) => register(m),
-        onHeartbeat: (b) => {
-          if (!b.leaving && b.mqttPort !== undefined) membership.merge([{ id: b.id, address: b.address, mqttPort: b.mqttPort }]);
-        },
-        removeMember: (id) => removeMember({ raft: () => raft, admission: () => admission, client, addressOf }, id),
-      }),
-      metricsRouter(metrics),
-      raftRouter(config.id, () => raft as RaftNode<unknown> | null, (data) => LedgerReplica.validSnapshot(data, clusterId), (id) => membership.get(id) !== undefined),
-      ledgerRouter(() => (raft && replica && ledger ? { raft, replica, service: ledger, read: reads } : null)),
-      lateRouter('/game/', () => matchRouter),
-      matchmakingRouter(() => matchmaking),
-    ],
+    routers,
     config.uiDir ? staticUi(config.uiDir) : undefined,
   );
+  // The peer link's accepting side: the same routers serve its request frames.
+  const linkServer = config.peerLink === false
+    ? null
+    : new LinkServer({ log: linkLog, metrics: metrics.link, jwtKey: keys.jwt, clusterId: () => clusterId, isMember, dispatch: createDispatch(routers, linkLog) });
   const server = http.createServer(app.callback());
   server.keepAliveTimeout = 30_000;
   await listen(server, config.host, config.httpPort, 'HTTP');
@@ -252,11 +262,13 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
     throw err;
   }
   broker.attachWebSocket(server);
+  if (linkServer) routeUpgrade(server, LINK_PATH, (req, socket, head) => linkServer.handleUpgrade(req, socket, head));
 
   // ---- join ------------------------------------------------------------------------------
   const closeAll = async () => {
     metricsServer?.closeAllConnections();
     metricsServer?.close();
+    linkServer?.stop();
     await broker.stop();
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
@@ -322,6 +334,9 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
     const list = ledgerMembers(replica!.state).map((m) => ({ id: m.id, address: m.address, mqttPort: m.mqttPort }));
     if (list.some((m) => m.id === config.id)) membership.replaceAll(list);
     else membership.merge(list);
+    // A removed member's links close (it may not call or be called any more).
+    linkServer?.recheck();
+    client.links?.retain(membership.others().map((m) => m.address));
   };
   raft = await RaftNode.open<LedgerResult>({
     id: config.id,

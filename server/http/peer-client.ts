@@ -1,8 +1,10 @@
-// Outgoing peer calls: keep-alive HTTP with a cached JWT, a deadline per call, and errors
-// classified so callers can tell "the peer said no" from "the peer is unreachable".
+// Outgoing peer calls: the peer link when it is up (server/link, docs/architecture/link.md),
+// else keep-alive HTTP with a cached JWT; a deadline per call, and errors classified the
+// same way on both paths so callers can tell "the peer said no" from "the peer is unreachable".
 import http from 'node:http';
 import type { PeerTokenSource } from '../security/jwt.ts';
 import { PROTOCOL_VERSION, VERSION_HEADER } from '../../protocol/version.ts';
+import type { PeerLinks } from '../link/links.ts';
 
 export class PeerUnreachableError extends Error {
   constructor(
@@ -51,7 +53,11 @@ export class PeerClient {
   private readonly watched = new WeakSet<object>();
   private closing = false;
 
-  constructor(private readonly tokens: PeerTokenSource) {}
+  /** `links`: the peer links to prefer for the calls they serve (null: HTTP only). */
+  constructor(
+    private readonly tokens: PeerTokenSource,
+    readonly links: PeerLinks | null = null,
+  ) {}
 
   post<T>(baseUrl: string, path: string, body: unknown, opts: CallOptions = {}): Promise<T> {
     return this.call<T>('POST', baseUrl, path, body, opts);
@@ -71,6 +77,12 @@ export class PeerClient {
   }
 
   private async send<T>(method: string, baseUrl: string, path: string, payload: Buffer | undefined, opts: CallOptions): Promise<T> {
+    const control = opts.lane === 'control' || (opts.lane === undefined && CONTROL_PATHS.has(path));
+    const timeoutMs = opts.timeoutMs ?? 2000;
+    if (method === 'POST' && !control && !opts.anonymous && this.links) {
+      const viaLink = this.viaLink<T>(baseUrl, path, payload, timeoutMs);
+      if (viaLink) return viaLink;
+    }
     const url = new URL(path, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
     const headers: Record<string, string> = { accept: 'application/json', [VERSION_HEADER]: PROTOCOL_VERSION };
     if (payload) {
@@ -78,9 +90,7 @@ export class PeerClient {
       headers['content-length'] = String(payload.length);
     }
     if (!opts.anonymous) headers.authorization = `Bearer ${await this.tokens.get()}`;
-    const timeoutMs = opts.timeoutMs ?? 2000;
     return new Promise<T>((resolve, reject) => {
-      const control = opts.lane === 'control' || (opts.lane === undefined && CONTROL_PATHS.has(path));
       const req = http.request(url, { method, headers, agent: control ? this.controlAgent : this.agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -119,8 +129,24 @@ export class PeerClient {
     });
   }
 
+  /** The call over the peer link, or null when the link does not take it (then HTTP does). */
+  private viaLink<T>(baseUrl: string, path: string, payload: Buffer | undefined, timeoutMs: number): Promise<T> | null {
+    let sent = false;
+    const p = new Promise<T>((resolve, reject) => {
+      sent = this.links!.tryRequest(baseUrl, path, payload, timeoutMs, (o) => {
+        const href = new URL(path, baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`).href;
+        if (!o.ok) return reject(new PeerUnreachableError(href, o.unreachable));
+        if (o.status >= 200 && o.status < 300) return resolve(o.body as T);
+        const err = (o.body ?? {}) as { error?: string; message?: string };
+        reject(new PeerRefusedError(href, o.status, err.error ?? 'HTTP_' + o.status, err.message ?? ''));
+      });
+    });
+    return sent ? p : null;
+  }
+
   close(): void {
     this.closing = true;
+    this.links?.close();
     this.agent.destroy();
     this.controlAgent.destroy();
   }

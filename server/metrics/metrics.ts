@@ -5,6 +5,7 @@
 // (`process_cpu_seconds_total`, `nodejs_heap_size_used_bytes`) so stock dashboards and alerts
 // read them; the `node` label tells the peers apart.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createLinkMetrics } from '../link/metrics.ts';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
@@ -49,5 +50,6 @@ export function createMetrics(nodeId: string) {
     /** Observe seconds. */
     replicationLatency: new Histogram({ name: 'trinca_replication_latency_seconds', help: 'Host → shadow /game/replicate round trip', buckets: SECONDS_BUCKETS, registers: r }),
     failovers: new Counter({ name: 'trinca_failovers_total', help: 'Match failovers performed by this node', labelNames: ['kind'], registers: r }),
+    link: createLinkMetrics(r),
   };
 }

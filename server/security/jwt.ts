@@ -73,13 +73,15 @@ export class PeerTokenSource {
     private readonly key: Uint8Array,
     private readonly clusterId: () => string,
     private readonly serverId: string,
+    /** Token lifetime (≤ 60 s; shorter only to exercise renewal in tests). */
+    private readonly ttlS = TOKEN_TTL_S,
   ) {}
 
   async get(): Promise<string> {
     const now = Date.now();
-    if (now < this.expiresAt - 20_000 && this.token) return this.token;
-    this.token = await signPeerToken(this.key, this.clusterId(), this.serverId);
-    this.expiresAt = now + TOKEN_TTL_S * 1000;
+    if (now < this.expiresAt - Math.min(20_000, (this.ttlS * 1000) / 3) && this.token) return this.token;
+    this.token = await signPeerToken(this.key, this.clusterId(), this.serverId, this.ttlS);
+    this.expiresAt = now + Math.min(this.ttlS, TOKEN_TTL_S) * 1000;
     return this.token;
   }
 

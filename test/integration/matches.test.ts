@@ -103,8 +103,9 @@ describe('matches across peers (real processes)', () => {
     const chat = { type: 'CHAT', seq: hostLog.eventSeq + 1, at: Date.now(), playerId: a.id, text: 'forged' };
     const good = signer.signEvent(chat as never, matchId, hostLog.epoch);
     const body = (events: unknown[], extra: Record<string, unknown> = {}) => ({ matchId, epoch: hostLog.epoch, fromSeq: (events[0] as { eventSeq: number }).eventSeq, events, stateHash: 'x', ...extra });
-    // Not from the host (the token names test-client): forbidden.
-    expect((await tools.call(shadow, 'POST', '/game/replicate', body([good]))).status).toBe(403);
+    // Not from the host (the token names a member that does not host it): forbidden.
+    const notHost = cluster.peers.find((p) => p.id !== hostLog.host)!.id;
+    expect((await tools.call(shadow, 'POST', '/game/replicate', body([good]), notHost)).status).toBe(403);
     // From "the host" but tampered after signing.
     const tampered = { ...good, text: 'changed' };
     const r1 = await tools.call(shadow, 'POST', '/game/replicate', body([tampered]), host.id);
