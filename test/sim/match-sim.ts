@@ -191,7 +191,7 @@ export class MatchSimulation {
   /** Raft + ledger, then the ledger records the match core has not seen, then its Ready. */
   private step(p: Peer, input: Parameters<MatchCore['step']>[0]): void {
     if (!p.core) return;
-    p.core.step(input, T0 + this.now);
+    p.core.step(input, Math.floor(T0 + this.now));
     this.flush(p);
   }
 
@@ -372,7 +372,7 @@ export class MatchSimulation {
       const r = w.request;
       this.matchNet.send({ from: w.to, to: w.from, kind: 'rep', id: w.id, reply: { ok: true, eventSeq: r.fromSeq + r.events.length - 1 } } as unknown as RaftMessage, this.now);
       to.tokens.delete(token);
-      to.core.step({ kind: 'peer', token, from: w.from, request: w.request }, T0 + this.now);
+      to.core.step({ kind: 'peer', token, from: w.from, request: w.request }, Math.floor(T0 + this.now));
       return this.flush(to);
     }
     this.step(to, { kind: 'peer', token, from: w.from, request: w.request });

@@ -81,7 +81,7 @@ export class MatchCore {
 
   hold(matchId: string): MatchReplica {
     let m = this.matches.get(matchId);
-    if (!m) this.matches.set(matchId, (m = new MatchReplica(matchId)));
+    if (!m) this.matches.set(matchId, (m = new MatchReplica(matchId, this.now)));
     return m;
   }
 
@@ -247,6 +247,12 @@ export class MatchCore {
         continue;
       }
       const role = this.role(m);
+      if (!m.record && this.here(m).length === 0 && this.now - m.heldSince > this.deps.timing.lingerMs) {
+        // Held without the ledger ever naming it here (a late /game/start of an old match).
+        this.matches.delete(m.matchId);
+        this.out.released.push(m.matchId);
+        continue;
+      }
       if (role === 'host' || role === 'elect') hostTick(this, m);
       else followerTick(this, m);
       const host = current(m)?.host;

@@ -57,7 +57,11 @@ export class MatchReplica {
   /** A watcher whose copy stopped chaining onto the host's asks for the whole log. */
   resync = false;
 
-  constructor(readonly matchId: string) {}
+  constructor(
+    readonly matchId: string,
+    /** When this node started holding it (a match nobody here needs is let go later). */
+    readonly heldSince = 0,
+  ) {}
 
   get seq(): number {
     return this.head.eventSeq;

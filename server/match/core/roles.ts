@@ -21,13 +21,16 @@ export function current(m: MatchReplica): Current | null {
  * `host`: this node serves the match in the current epoch and its log is of that epoch.
  * `elect`: the ledger named this node host of an epoch its log has not reached yet: it must
  *  write MATCH_START or FAILOVER before anything else (the one failover path).
- * `shadow`: this node mirrors the current epoch's host. `watcher`: anything else.
+ * `shadow`: this node mirrors the current epoch's host. `watcher`: anything else (also
+ *  while the ledger's record of the match is not known here).
  */
 export type Role = 'host' | 'elect' | 'shadow' | 'watcher';
 
 export function roleOf(m: MatchReplica, self: string): Role {
   const cur = current(m);
-  if (!cur) return 'watcher';
+  // Nothing is served without the ledger's word: a log read from disk, or a stale host's
+  // /game/start, names a role only once the ledger's record of the match is known here.
+  if (!cur || !m.record) return 'watcher';
   if (cur.host === self) {
     if (m.head.epoch === cur.epoch && m.seq > 0) return m.fencedAt >= cur.epoch ? 'watcher' : 'host';
     if (m.record && m.record.status === 'active' && m.record.host === self && m.record.epoch > m.head.epoch) return 'elect';
