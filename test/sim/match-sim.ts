@@ -20,7 +20,7 @@ import { SimNode, type NodeEnv } from './node.ts';
 import { EventQueue, type Timed } from './queue.ts';
 import { Rng } from './rng.ts';
 import { scenarioFor, describeScenario, type Scenario } from './scenario.ts';
-import { MatchChecker } from './match-checker.ts';
+import { MatchChecker, MatchViolation } from './match-checker.ts';
 import { Bots } from './match-bots.ts';
 
 const TICK_MS = 10;
@@ -50,7 +50,8 @@ export interface MatchSimResult {
   trace: string[];
 }
 
-type Wire = { from: string; to: string } & ({ kind: 'req'; id: number; request: PeerRequest } | { kind: 'rep'; id: number; reply: PeerReply } | { kind: 'propose'; cmd: LedgerCommand });
+/** `inc`: the requesting process's incarnation: an answer never reaches a later process. */
+type Wire = { from: string; to: string; inc?: number } & ({ kind: 'req'; id: number; request: PeerRequest } | { kind: 'rep'; id: number; reply: PeerReply } | { kind: 'propose'; cmd: LedgerCommand });
 
 type Ev = Timed &
   (
@@ -73,7 +74,7 @@ class Peer {
   unsynced: Ready['appends'] = [];
   readonly sources = new Map<string, Record<string, HandSource>>();
   readonly awaiting = new Set<number>();
-  readonly tokens = new Map<number, { from: string; id: number }>();
+  readonly tokens = new Map<number, { from: string; id: number; inc?: number }>();
   dirty = new Set<string>();
 
   constructor(
@@ -137,13 +138,23 @@ export class MatchSimulation {
       ...ledgerApp,
       apply: (state, data, ctx) => {
         const result = ledgerApp.apply(state, data, ctx);
-        const t = matchTouched(data as LedgerCommand, result as never);
+        const cmd = data as LedgerCommand;
+        const res = result as { ok: boolean; code?: string };
+        if (!res.ok && cmd.type.startsWith('MATCH_')) this.trace(`${id} ledger refused ${cmd.type} ${'matchId' in cmd ? cmd.matchId : ''}: ${res.code}`);
+        const t = matchTouched(cmd, result as never);
         const p = this.peers.get(id);
         if (t && p) {
           if (t.source) p.sources.set(t.matchId, { ...p.sources.get(t.matchId), [t.source.playerId]: t.source.source });
           p.dirty.add(t.matchId);
         }
         return result;
+      },
+      // A snapshot installed from the leader changes records without entries: all of them again.
+      restore: (snap) => {
+        const state = ledgerApp.restore(snap);
+        const p = this.peers.get(id);
+        if (p) for (const m of state.matches.values()) p.dirty.add(m.matchId);
+        return state;
       },
     };
     return {
@@ -227,14 +238,14 @@ export class MatchSimulation {
     for (const m of r.messages) {
       this.counts.messages++;
       p.awaiting.add(m.id);
-      this.matchNet.send({ from: p.id, to: m.to, kind: 'req', id: m.id, request: m.request } as unknown as RaftMessage, this.now);
+      this.matchNet.send({ from: p.id, to: m.to, kind: 'req', id: m.id, inc: p.raft.epoch, request: m.request } as unknown as RaftMessage, this.now);
       this.q.push({ time: this.now + REPLY_TIMEOUT_MS, kind: 'timeout', node: p.id, epoch: p.raft.epoch, id: m.id });
     }
     for (const { token, reply } of r.replies) {
       const t = p.tokens.get(token);
       if (!t) continue;
       p.tokens.delete(token);
-      this.matchNet.send({ from: p.id, to: t.from, kind: 'rep', id: t.id, reply } as unknown as RaftMessage, this.now);
+      this.matchNet.send({ from: p.id, to: t.from, kind: 'rep', id: t.id, inc: t.inc, reply } as unknown as RaftMessage, this.now);
     }
     for (const prop of r.proposals) {
       this.counts.proposals++;
@@ -325,7 +336,11 @@ export class MatchSimulation {
         const p = this.peers.get(ev.node)!;
         if (p.raft.epoch !== ev.epoch || !p.core) return;
         for (const a of p.unsynced.splice(0)) {
-          p.disk.set(a.matchId, a.rewrite ? a.events.slice() : [...(p.disk.get(a.matchId) ?? []), ...a.events]);
+          const log = a.rewrite ? a.events.slice() : [...(p.disk.get(a.matchId) ?? []), ...a.events];
+          log.forEach((e, i) => {
+            if (e.eventSeq !== i + 1) throw new MatchViolation('no gaps', `${p.id}'s log of ${a.matchId} on disk holds event ${e.eventSeq} at position ${i + 1}`);
+          });
+          p.disk.set(a.matchId, log);
           this.step(p, { kind: 'durable', matchId: a.matchId, gen: a.gen, eventSeq: a.events[a.events.length - 1]?.eventSeq ?? 0 });
         }
         return;
@@ -360,17 +375,17 @@ export class MatchSimulation {
       return this.after(to);
     }
     if (w.kind === 'rep') {
-      if (!to.awaiting.has(w.id)) return;
+      if (w.inc !== to.raft.epoch || !to.awaiting.has(w.id)) return;
       to.awaiting.delete(w.id);
       let reply = w.reply;
       if (this.bug === 'host-ignores-epoch' && !reply.ok && reply.code === 'STALE_EPOCH') reply = { ok: true, eventSeq: 1e9 };
       return this.step(to, { kind: 'reply', id: w.id, reply });
     }
     const token = this.nextToken++;
-    to.tokens.set(token, { from: w.from, id: w.id });
+    to.tokens.set(token, { from: w.from, id: w.id, inc: w.inc });
     if (this.bug === 'shadow-acks-before-store' && w.request.type === 'replicate') {
       const r = w.request;
-      this.matchNet.send({ from: w.to, to: w.from, kind: 'rep', id: w.id, reply: { ok: true, eventSeq: r.fromSeq + r.events.length - 1 } } as unknown as RaftMessage, this.now);
+      this.matchNet.send({ from: w.to, to: w.from, kind: 'rep', id: w.id, inc: w.inc, reply: { ok: true, eventSeq: r.fromSeq + r.events.length - 1 } } as unknown as RaftMessage, this.now);
       to.tokens.delete(token);
       to.core.step({ kind: 'peer', token, from: w.from, request: w.request }, Math.floor(T0 + this.now));
       return this.flush(to);

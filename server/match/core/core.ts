@@ -112,10 +112,12 @@ export class MatchCore {
         const m = this.hold(input.matchId);
         if (m.seq > 0 || input.events.length === 0) return;
         if (!m.replace(input.events).ok) return;
-        m.durableSeq = m.seq; // it was read from disk
+        // Read from disk: durable, but shown only once the ledger's record says what this
+        // node is (a host shows after its shadow, a shadow what is durable, a watcher what
+        // the host sends it: an old host's unshown events must never reach a player).
+        m.durableSeq = m.seq;
         m.mayLackShadowEvents = true;
         m.loadedAt = this.now;
-        if (this.role(m) !== 'host') m.show(m.seq);
         return;
       }
       case 'durable': {
@@ -191,6 +193,7 @@ export class MatchCore {
     m.record = r;
     if (r.status === 'finished' && m.finishedAt === null) m.finishedAt = this.now;
     onRecordAsHost(this, m);
+    if (this.role(m) === 'shadow' && m.shownSeq < m.durableSeq) afterDurable(this, m);
     this.settleRole(m);
     this.commands.retryFor(m);
   }
@@ -204,6 +207,8 @@ export class MatchCore {
     if (this.role(m) !== 'watcher' || m.seq === m.shownSeq) return;
     const kept = m.shownSeq;
     m.dropUnshown();
+    // The copy on disk too, so no later start-up reads the dropped events back.
+    this.out.appends.push({ matchId: m.matchId, gen: m.gen, events: m.events.slice(), rewrite: true });
     this.commands.onRewrite(m, kept);
   }
 

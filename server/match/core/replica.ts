@@ -130,7 +130,8 @@ export class MatchReplica {
     for (const [k, v] of this.requests) if (v > this.shownSeq) this.requests.delete(k);
     this.head = this.shownState;
     this.pending = [];
-    this.durableSeq = Math.min(this.durableSeq, this.shownSeq);
+    this.gen++;
+    this.durableSeq = 0;
   }
 
   /** Marks events up to `seq` as shown; returns them (in order). */
