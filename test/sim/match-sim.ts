@@ -214,6 +214,9 @@ export class MatchSimulation {
     for (const id of ids) {
       const rec = recordOf(l, id, p.sources.get(id));
       if (!rec) continue;
+      // As the real driver does: a match this node is named in is read from disk first.
+      const onDisk = p.disk.get(id);
+      if (!p.core.match(id) && onDisk && onDisk.length > 0 && (rec.host === p.id || rec.shadow === p.id)) this.step(p, { kind: 'loaded', matchId: id, events: onDisk });
       if (this.bug === 'host-ignores-epoch') {
         const m = p.core.match(id);
         if (m && m.head.host === p.id && rec.epoch > m.head.epoch && rec.host !== p.id) continue; // never hears it lost the match

@@ -28,7 +28,8 @@ export function appendAsHost(core: MatchCore, m: MatchReplica, events: MatchEven
   });
   const r = m.append(signed);
   if (!r.ok) return r;
-  core.out.appends.push({ matchId: m.matchId, gen: m.gen, events: signed, rewrite: false });
+  // A log that starts here replaces whatever an earlier life of this node left on disk.
+  core.out.appends.push({ matchId: m.matchId, gen: m.gen, events: signed, rewrite: signed[0].eventSeq === 1 });
   pump(core, m);
   return { ok: true, seq: m.seq };
 }
