@@ -30,6 +30,8 @@ export class MatchCore {
   readonly awaiting = new Map<number, Awaiting>();
   readonly commands: LocalCommands;
   private nextId = 1;
+  /** playerId → the match of the newest active record naming it (a cache; the scan decides). */
+  private readonly activeOf = new Map<string, string>();
   private lastPresence = 0;
 
   constructor(readonly deps: CoreDeps) {
@@ -92,6 +94,10 @@ export class MatchCore {
 
   /** The player's match as this node knows it (the newest record or log). */
   matchOfPlayer(playerId: string): MatchReplica | undefined {
+    // The last active record naming the player, when it still holds: no scan on the hot path.
+    const cached = this.activeOf.get(playerId);
+    const hit = cached ? this.matches.get(cached) : undefined;
+    if (hit && hit.record?.status === 'active') return hit;
     let best: MatchReplica | undefined;
     for (const m of this.matches.values()) {
       if (!m.playerIds().includes(playerId)) continue;
@@ -191,6 +197,10 @@ export class MatchCore {
     }
     if (m.record && m.record.epoch > r.epoch) return; // an older view
     m.record = r;
+    for (const p of r.players) {
+      if (r.status === 'active') this.activeOf.set(p.id, r.matchId);
+      else if (this.activeOf.get(p.id) === r.matchId) this.activeOf.delete(p.id);
+    }
     if (r.status === 'finished' && m.finishedAt === null) m.finishedAt = this.now;
     onRecordAsHost(this, m);
     if (this.role(m) === 'shadow' && m.shownSeq < m.durableSeq) afterDurable(this, m);
