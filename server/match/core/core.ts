@@ -12,6 +12,8 @@ import { onFollowerReply, followerRequest, followerTick, afterDurable } from './
 import { LocalCommands } from './commands.ts';
 import type { SignedEvent } from '../signing.ts';
 
+const MAX_ENDED = 50_000;
+
 /** What a request this core sent is waiting for. */
 export type Awaiting =
   | { kind: 'replicate' | 'start'; matchId: string; upTo: number; epoch: number }
@@ -32,6 +34,8 @@ export class MatchCore {
   private nextId = 1;
   /** playerId → the match of the newest active record naming it (a cache; the scan decides). */
   private readonly activeOf = new Map<string, string>();
+  /** Matches the ledger recorded as finished (bounded): a late /game/start of one is refused. */
+  readonly ended = new Map<string, number>();
   private lastPresence = 0;
 
   constructor(readonly deps: CoreDeps) {
@@ -190,6 +194,10 @@ export class MatchCore {
   }
 
   private onRecord(r: MatchRecord): void {
+    if (r.status === 'finished') {
+      this.ended.set(r.matchId, r.epoch);
+      if (this.ended.size > MAX_ENDED) this.ended.delete(this.ended.keys().next().value!);
+    }
     let m = this.matches.get(r.matchId);
     if (!m) {
       if (r.status === 'finished' || !this.concerns(r)) return;

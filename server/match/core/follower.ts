@@ -94,6 +94,7 @@ function wait(core: MatchCore, m: MatchReplica, token: number, seq: number): voi
  */
 function onStart(core: MatchCore, token: number, from: string, req: Extract<PeerRequest, { type: 'start' }>, events: SignedEvent[]): void {
   if (from !== req.host) return core.refuse(token, 'FORBIDDEN', `only the host (${req.host}) may start match ${req.matchId} here`, 403);
+  if (!core.match(req.matchId) && core.ended.has(req.matchId)) return core.refuse(token, 'STALE_EPOCH', `match ${req.matchId} is over`);
   const m = core.hold(req.matchId);
   const cur = current(m);
   if (cur && cur.epoch > req.epoch) return core.refuse(token, 'STALE_EPOCH', `match ${req.matchId} is at epoch ${cur.epoch} here`);
