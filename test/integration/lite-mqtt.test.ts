@@ -41,7 +41,7 @@ describe('bench/lite-mqtt against a real broker', () => {
     c.end();
 
     const wrong = new LiteMqtt();
-    await expect(wrong.connect({ host: '127.0.0.1', port: peer.opts.mqttPort, clientId: `${id}-2`, username: id, password: randomBytes(32).toString('base64url') })).rejects.toThrow(LiteMqttError);
-    await expect(new LiteMqtt().connect({ host: '127.0.0.1', port: peer.opts.mqttPort, clientId: `${id}-3`, username: id, password: 'x'.repeat(43) })).rejects.toThrow(/CONNACK [45]: (bad username or password|not authorized)/);
+    await expect(wrong.connect({ host: '127.0.0.1', port: peer.opts.mqttPort, clientId: `${id}.2`, username: id, password: randomBytes(32).toString('base64url') })).rejects.toThrow(LiteMqttError);
+    await expect(new LiteMqtt().connect({ host: '127.0.0.1', port: peer.opts.mqttPort, clientId: `${id}.3`, username: id, password: 'x'.repeat(43) })).rejects.toThrow(/CONNACK [45]: (bad username or password|not authorized)/);
   });
 });
