@@ -12,17 +12,17 @@ import type { PeerReply, PeerRequest } from './types.ts';
 import type { SignedEvent } from '../signing.ts';
 
 /**
- * Whether this node's log holds every event shown so far, as the shadow of epoch `epoch`:
- * nothing is shown in an epoch without its shadow storing it first, so a log of this epoch
- * holds all of it; without one, nothing was shown in this epoch, and a log of the epoch
- * before held by its host or shadow holds everything shown until then. (Epoch 1 has
- * nothing before it.)
+ * Whether this node's log holds every event shown so far, as the shadow of epoch `epoch`.
+ * Nothing is shown in an epoch before its shadow stored it (the host waits for the shadow's
+ * ack; the shadow shows what is durable), so the shadow's log of an epoch holds all of it:
+ * a log of this epoch, or, when this epoch's log never arrived (then nothing was shown in
+ * it), the log the previous epoch's shadow held. Not its host's: a host drops the events it
+ * never showed once fenced, and its shadow may have shown them. (Epoch 1 has nothing before.)
  */
 export function holdsEverythingShown(core: MatchCore, m: MatchReplica, epoch: number): boolean {
   if (m.head.epoch === epoch || epoch === 1) return true;
   if (m.seq === 0 || m.head.epoch !== epoch - 1) return false;
-  const keeper = m.fetchedFrom ?? core.self;
-  return m.head.host === keeper || m.head.shadow === keeper;
+  return m.head.shadow === (m.fetchedFrom ?? core.self);
 }
 
 /** A watcher asks the host for what it missed this often: a lost push, or a new host. */
