@@ -217,12 +217,15 @@ export class MatchCore {
   }
 
   /**
-   * A node that hosted and learned it no longer does keeps only what it showed: its other
-   * events were answered to nobody (the new host's log, which holds everything shown, goes
-   * on from there), and its players' commands waiting on them go to the new host.
+   * A node that hosted and learned from the ledger that another node hosts a newer epoch
+   * keeps only what it showed: the new host (the old shadow) holds everything ever shown,
+   * and this node's other events were answered to nobody. Its players' commands waiting on
+   * them go to the new host. (A host only told STALE_EPOCH keeps everything until the
+   * ledger says more: the newer epoch may name it host again, with a new shadow.)
    */
   settleRole(m: MatchReplica): void {
-    if (this.role(m) !== 'watcher' || m.seq === m.shownSeq) return;
+    const r = m.record;
+    if (!r || r.host === this.self || r.epoch <= m.head.epoch || m.seq === m.shownSeq || this.role(m) !== 'watcher') return;
     const kept = m.shownSeq;
     m.dropUnshown();
     // The copy on disk too, so no later start-up reads the dropped events back.

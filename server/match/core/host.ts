@@ -242,7 +242,6 @@ export function onHostReply(core: MatchCore, m: MatchReplica, id: number, a: Ext
       // The shadow knows a newer epoch: this node stops serving until the ledger says more.
       m.fencedAt = m.head.epoch;
       failWaiting(core, m, 'STALE_EPOCH', `node ${core.self} no longer hosts match ${m.matchId}`);
-      core.settleRole(m);
       core.commands.retryFor(m);
       return;
     case 'LOG_AHEAD':
