@@ -130,7 +130,7 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
     if (!b.leaving && b.mqttPort !== undefined) membership.merge([{ id: b.id, address: b.address, mqttPort: b.mqttPort }]);
   };
   const routes = new RouteTable()
-    .reserve('cluster', ['/register', '/cluster/'], clusterRestRouter({ membership, clusterId, roles: startingRoles(config.id, membership), onHeartbeat }))
+    .reserve('membership', ['/register', '/cluster/'], clusterRestRouter({ membership, clusterId, roles: startingRoles(config.id, membership), onHeartbeat }))
     .add('metrics', metricsRestRouter(metrics))
     .reserve('the ledger', ['/eleicao/', '/raft/', '/estoque/', '/ledger/'])
     .reserve('matches', ['/game/'])
@@ -261,7 +261,7 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
     ledgerRestRouter({ raft, replica, service: ledger, read: reads }),
   );
   routes.mount(
-    'cluster',
+    'membership',
     clusterRestRouter({ membership, clusterId, roles, onHeartbeat }),
     admissionRestRouter({
       membership,
