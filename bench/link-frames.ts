@@ -30,6 +30,7 @@ import { PeerClient } from '../server/http/peer-client.ts';
 import { PeerLinks } from '../server/link/links.ts';
 import { LinkServer, LINK_PATH } from '../server/link/server.ts';
 import { createDispatch } from '../server/link/dispatch.ts';
+import { RouteTable } from '../server/http/route-table.ts';
 import { routeUpgrade } from '../server/link/upgrade.ts';
 import { FRAME_REPLY, decodeFrames, encodeReply, encodeRequest } from '../server/link/frames.ts';
 import { FrameWriter } from '../server/link/writer.ts';
@@ -101,7 +102,7 @@ function routers(): Router<PeerState>[] {
 // ---- the called peer (child process) -------------------------------------------------------
 async function serve(): Promise<void> {
   const key = Buffer.from(process.env.BENCH_KEY!, 'hex');
-  const rs = routers();
+  const rs = new RouteTable().add('bench', ...routers());
   const app = createApp({ log: silent, metrics: createMetrics('bench'), selfId: 'bench', jwtKey: key, clusterId: () => CLUSTER, publicPaths: [] }, rs);
   const server = http.createServer(app.callback());
   server.keepAliveTimeout = 30_000;
@@ -358,7 +359,7 @@ async function main(): Promise<void> {
     }
     for (const [name, list] of results) setPath(out, name, medianOf(list));
 
-    const dispatch = createDispatch(routers(), silent);
+    const dispatch = createDispatch(new RouteTable().add('bench', ...routers()), silent);
     const d: Record<string, number> = {};
     for (const name of Object.keys(BODIES) as BodyName[]) {
       const { path: p, body } = BODIES[name];
@@ -368,7 +369,7 @@ async function main(): Promise<void> {
       const c0 = process.cpuUsage();
       for (let i = 0; i < n; i++) await dispatch(p, JSON.parse(json), 'p1');
       d[`${name}.us_per_req_with_parse_and_zod`] = round(cpuUs(process.cpuUsage(c0)) / n, 2);
-      const empty = createDispatch([new Router<PeerState>().post(p, (ctx) => void (ctx.body = { ok: true }))], silent);
+      const empty = createDispatch(new RouteTable().add('bench', new Router<PeerState>().post(p, (ctx) => void (ctx.body = { ok: true }))), silent);
       const c1 = process.cpuUsage();
       for (let i = 0; i < n; i++) await empty(p, undefined, 'p1');
       d[`${name}.us_per_req_router_only`] = round(cpuUs(process.cpuUsage(c1)) / n, 2);

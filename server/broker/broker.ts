@@ -38,11 +38,15 @@ export const DEFAULT_BROKER_LIMITS: BrokerLimits = {
 export interface BrokerDeps {
   log: Logger;
   metrics: Metrics;
-  /** `address`: the connection's remote address (for the registration limits). */
-  authenticate: (playerId: string, token: string, address: string) => Promise<AuthOutcome>;
   limits?: BrokerLimits;
   /** Addresses (http://host:port) of the cluster's members, this node's included: their UI may open /mqtt. */
   memberAddresses?: () => readonly string[];
+}
+
+/** The node's side of its players, given to `serve` once the ledger and matches run. */
+export interface PlayerSide {
+  /** `address`: the connection's remote address (for the registration limits). */
+  authenticate: (playerId: string, token: string, address: string) => Promise<AuthOutcome>;
   /** A player's command arrived (ACL already checked). */
   onCommand: (playerId: string, payload: Buffer) => void;
   /** A player subscribed to its own events topic: time to greet it. */
@@ -52,6 +56,15 @@ export interface BrokerDeps {
   onMatchSubscribed?: (playerId: string, matchId: string) => void;
   isInMatch: (playerId: string, matchId: string) => boolean;
 }
+
+/** Until `serve`: every player is told the server is unavailable (CONNACK 3). */
+const NOT_SERVING: PlayerSide = {
+  authenticate: () => Promise.resolve('unavailable'),
+  onCommand: () => undefined,
+  onPlayerReady: () => undefined,
+  onPlayerGone: () => undefined,
+  isInMatch: () => false,
+};
 
 export class PlayerBroker {
   private aedes!: Aedes;
@@ -64,9 +77,15 @@ export class PlayerBroker {
   private readonly perIp = new Map<string, number>();
   private readonly addressOf = new WeakMap<Duplex, string>();
   private readonly limits: BrokerLimits;
+  private players: PlayerSide = NOT_SERVING;
 
   constructor(private readonly deps: BrokerDeps) {
     this.limits = deps.limits ?? DEFAULT_BROKER_LIMITS;
+  }
+
+  /** Starts accepting players: from now on they are authenticated and their commands handled. */
+  serve(players: PlayerSide): void {
+    this.players = players;
   }
 
   async start(host: string, port: number): Promise<void> {
@@ -88,7 +107,7 @@ export class PlayerBroker {
           this.deps.log.warn({ player, topic: packet.topic }, 'publish outside own commands topic: closing connection');
           return done(new Error('publish not allowed'));
         }
-        this.deps.onCommand(player, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
+        this.players.onCommand(player, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
         done(null);
       },
       authorizeSubscribe: (client, sub, done) => {
@@ -102,10 +121,10 @@ export class PlayerBroker {
     this.aedes.on('subscribe', (subs, client) => {
       const player = this.playerOf.get(client);
       if (!player) return;
-      if (subs.some((s) => s.topic === playerEventsTopic(player))) this.deps.onPlayerReady(player);
+      if (subs.some((s) => s.topic === playerEventsTopic(player))) this.players.onPlayerReady(player);
       for (const s of subs) {
         const t = parseTopic(s.topic);
-        if (t.kind === 'matchEvents') this.deps.onMatchSubscribed?.(player, t.matchId);
+        if (t.kind === 'matchEvents') this.players.onMatchSubscribed?.(player, t.matchId);
       }
     });
     this.aedes.on('clientDisconnect', (client) => this.forget(client));
@@ -209,7 +228,7 @@ export class PlayerBroker {
 
   private isMatchTopicAllowed(player: string, topic: string): boolean {
     const matchId = topic.split('/')[1];
-    return this.deps.isInMatch(player, matchId);
+    return this.players.isInMatch(player, matchId);
   }
 
   private authenticate(
@@ -236,7 +255,7 @@ export class PlayerBroker {
       return done(err, false);
     }
     const address = this.addressOf.get((client as unknown as { conn: Duplex }).conn) ?? '?';
-    this.deps
+    this.players
       .authenticate(username, token, address)
       .then((outcome) => {
         if (outcome === 'bad') return refuse('wrong_token');
@@ -275,7 +294,7 @@ export class PlayerBroker {
     set?.delete(client);
     if (set && set.size === 0) {
       this.connected.delete(player);
-      this.deps.onPlayerGone(player);
+      this.players.onPlayerGone(player);
     }
   }
 }

@@ -10,16 +10,14 @@ import type { LedgerResult } from '../ledger/machine/index.ts';
 import type { RemoveMemberResponse } from '../../protocol/rest.ts';
 
 export interface RemovalDeps {
-  raft: () => RaftNode<LedgerResult> | null;
-  admission: () => Admission | null;
+  raft: RaftNode<LedgerResult>;
+  admission: Admission;
   client: PeerClient;
   addressOf: (id: string) => string | undefined;
 }
 
 export async function removeMember(d: RemovalDeps, id: string): Promise<RemoveMemberResponse> {
-  const raft = d.raft();
-  const admission = d.admission();
-  if (!raft || !admission) throw new HttpError(503, 'UNAVAILABLE', 'raft is not running on this node yet');
+  const { raft, admission } = d;
   if (raft.isLeader()) {
     try {
       await admission.remove(id);

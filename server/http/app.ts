@@ -1,8 +1,8 @@
 // The Koa application: error middleware first, metrics, body parsing (JSON, 1 MiB),
-// then JWT authentication for everything except the public routes, then one router per area.
+// then JWT authentication for everything except the public routes, then the node's route table.
 import Koa from 'koa';
 import { bodyParser } from '@koa/bodyparser';
-import type Router from '@koa/router';
+import type { RouteTable } from './route-table.ts';
 import { HttpError } from './errors.ts';
 import { decodeJwt } from 'jose';
 import { TOKEN_TTL_S, verifyAuthorization } from '../security/jwt.ts';
@@ -43,7 +43,7 @@ export interface PeerState {
   peer?: string;
 }
 
-export function createApp(deps: AppDeps, routers: Router<PeerState>[], fallback?: Koa.Middleware): Koa<PeerState> {
+export function createApp(deps: AppDeps, routes: RouteTable, fallback?: Koa.Middleware): Koa<PeerState> {
   const app = new Koa<PeerState>();
   app.proxy = false;
 
@@ -104,10 +104,7 @@ export function createApp(deps: AppDeps, routers: Router<PeerState>[], fallback?
   const parse = bodyParser({ enableTypes: ['json'], jsonLimit: BODY_LIMIT, encoding: 'utf-8' });
   const parseSnapshot = bodyParser({ enableTypes: ['json'], jsonLimit: SNAPSHOT_BODY_LIMIT, encoding: 'utf-8' });
   app.use((ctx, next) => (ctx.path === SNAPSHOT_PATH ? parseSnapshot(ctx, next) : parse(ctx, next)));
-  for (const router of routers) {
-    app.use(router.routes());
-    app.use(router.allowedMethods());
-  }
+  app.use(routes.middleware());
   if (fallback) app.use(fallback);
   app.use((ctx) => {
     if (ctx.status === 404 && ctx.body === undefined) {

@@ -9,7 +9,7 @@ import { PeerRefusedError, type PeerClient } from '../http/peer-client.ts';
 import { NotLeaderError, ReadIndexError, type RaftNode } from '../raft/raft-node.ts';
 
 export interface ReadBarrierDeps {
-  raft: () => Pick<RaftNode<unknown>, 'isLeader' | 'leader' | 'readIndex' | 'waitApplied'> | null;
+  raft: Pick<RaftNode<unknown>, 'isLeader' | 'leader' | 'readIndex' | 'waitApplied'>;
   client: PeerClient;
   addressOf: (nodeId: string) => string | undefined;
 }
@@ -31,8 +31,7 @@ export async function readIndex(deps: ReadBarrierDeps, timeoutMs: number): Promi
   const left = () => Math.max(0, Math.round(deadline - performance.now()));
   let problem = 'no leader elected';
   while (left() > 0) {
-    const raft = deps.raft();
-    if (!raft) throw new ReadUnavailableError('the ledger is not running on this node yet');
+    const raft = deps.raft;
     const index = await askIndex(deps, raft, left()).catch((err: Error) => {
       problem = err.message;
       return null;
@@ -47,7 +46,7 @@ export async function readIndex(deps: ReadBarrierDeps, timeoutMs: number): Promi
 }
 
 /** A read index from the leader (this node or the one it follows); rejects to retry. */
-async function askIndex(deps: ReadBarrierDeps, raft: NonNullable<ReturnType<ReadBarrierDeps['raft']>>, timeoutMs: number): Promise<number> {
+async function askIndex(deps: ReadBarrierDeps, raft: ReadBarrierDeps['raft'], timeoutMs: number): Promise<number> {
   if (raft.isLeader()) return raft.readIndex(timeoutMs);
   const leader = raft.leader;
   const address = leader ? deps.addressOf(leader) : undefined;

@@ -36,21 +36,14 @@ export interface LedgerRouteDeps {
 /** How long `GET /estoque/status?consistent=1` waits for a read index. */
 const CONSISTENT_READ_MS = 2000;
 
-/** `deps` answers null until Raft runs (a first join learns the stock scale first). */
-export function ledgerRouter(get: () => LedgerRouteDeps | null): Router<PeerState> {
+export function ledgerRestRouter(deps: LedgerRouteDeps): Router<PeerState> {
   const r = new Router<PeerState>();
-  const need = (): LedgerRouteDeps => {
-    const d = get();
-    if (!d) throw new HttpError(503, 'UNAVAILABLE', 'the ledger is not running on this node yet');
-    return d;
-  };
 
   // A follower hands commands to the leader: `{command}` → `{index, result}`, or a batch
   // `{commands: [...]}` → `{results: [{index, result} | {error, message}]}`, one item per
   // command in order (see LedgerService). Batched commands are proposed back to back so
   // they share one Ready; each is answered on its own, as if sent alone.
   r.post('/raft/propose', async (ctx) => {
-    const deps = need();
     const body = parseBody(ProposeBody, ctx.request.body);
     if ('command' in body) {
       const { command } = body;
@@ -83,7 +76,6 @@ export function ledgerRouter(get: () => LedgerRouteDeps | null): Router<PeerStat
   });
 
   r.post('/estoque/comprar_pacote', async (ctx) => {
-    const deps = need();
     const body = parseBody(BuyPackBody, ctx.request.body);
     const result = await submitOrThrow(deps.service, { type: 'BUY_PACK', ...body });
     if (!result.ok) throw new HttpError(statusFor(result.code), result.code, result.message);
@@ -94,7 +86,6 @@ export function ledgerRouter(get: () => LedgerRouteDeps | null): Router<PeerStat
   // Local replica by default (eventually consistent); `?consistent=1` waits for a read
   // index first (linearizable) and answers 503 UNAVAILABLE if it cannot get one in time.
   r.get('/estoque/status', async (ctx) => {
-    const deps = need();
     const consistent = ctx.query.consistent === '1' || ctx.query.consistent === 'true';
     if (consistent) {
       try {
@@ -110,12 +101,12 @@ export function ledgerRouter(get: () => LedgerRouteDeps | null): Router<PeerStat
 
   // Tooling and tests: compare replicas, check invariants, read a player's cards.
   r.get('/ledger/digest', (ctx) => {
-    const { replica } = need();
+    const { replica } = deps;
     ctx.body = { digest: ledgerDigest(replica.state), lastApplied: replica.state.lastApplied, violations: checkInvariants(replica.state) };
   });
 
   r.get('/ledger/players/:playerId/cards', (ctx) => {
-    const { replica } = need();
+    const { replica } = deps;
     const id = ctx.params.playerId;
     if (!getPlayer(replica.state, id)) throw new HttpError(404, 'UNKNOWN_PLAYER', `no player ${id}`);
     ctx.body = { playerId: id, cards: collectionOf(replica.state, id) };

@@ -8,6 +8,7 @@ import { HttpError, parseBody } from '../http/errors.ts';
 import { createMetrics } from '../metrics/metrics.ts';
 import { signPeerToken } from '../security/jwt.ts';
 import { createDispatch } from './dispatch.ts';
+import { RouteTable } from '../http/route-table.ts';
 import { z } from 'zod';
 
 function routers(): Router<PeerState>[] {
@@ -33,11 +34,11 @@ function routers(): Router<PeerState>[] {
 
 describe('link dispatch', () => {
   const log = pino({ level: 'silent' });
-  const dispatch = createDispatch(routers(), log);
+  const dispatch = createDispatch(new RouteTable().add('test', ...routers()), log);
 
   it('answers every case with the status and body the REST app gives', async () => {
     const key = new Uint8Array(32).fill(7);
-    const app = createApp({ log, metrics: createMetrics('t'), selfId: 't', jwtKey: key, clusterId: () => 'c', publicPaths: [] }, routers());
+    const app = createApp({ log, metrics: createMetrics('t'), selfId: 't', jwtKey: key, clusterId: () => 'c', publicPaths: [] }, new RouteTable().add('test', ...routers()));
     const server = http.createServer(app.callback());
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;

@@ -2,9 +2,9 @@
 // on a small duck-typed context (method POST, path, request.body, state.peer, params, and
 // body/status as outputs), so the link and REST answer the same call with the same status
 // and body, errors included (HttpError → {error, message}).
-import type Router from '@koa/router';
 import { HttpError } from '../http/errors.ts';
 import type { PeerState } from '../http/app.ts';
+import type { RouteTable } from '../http/route-table.ts';
 import type { Logger } from '../log.ts';
 
 export interface LinkAnswer {
@@ -54,15 +54,12 @@ class LinkContext {
 
 export type Dispatch = (path: string, body: unknown, peer: string) => Promise<LinkAnswer>;
 
-export function createDispatch(routers: Router<PeerState>[], log: Logger): Dispatch {
-  type Mw = (ctx: LinkContext, next: () => Promise<void>) => unknown;
-  const mws = routers.map((r) => r.routes() as unknown as Mw);
-  // Koa's compose, reduced: each router calls next() when no route of its own matches.
-  const run = (ctx: LinkContext, i: number): Promise<void> => (i < mws.length ? Promise.resolve(mws[i](ctx, () => run(ctx, i + 1))).then(() => undefined) : Promise.resolve());
+/** Serves link requests with the node's route table (the REST app's routes, mounted or not). */
+export function createDispatch(routes: RouteTable, log: Logger): Dispatch {
   return async (path, body, peer) => {
     const ctx = new LinkContext(path, body, peer);
     try {
-      await run(ctx, 0);
+      await routes.serve(ctx, () => Promise.resolve());
     } catch (err) {
       if (err instanceof HttpError) return { status: err.status, body: { error: err.code, message: err.message } };
       log.error({ err, path }, 'unhandled error on the peer link');

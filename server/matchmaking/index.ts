@@ -9,8 +9,8 @@ import type { LedgerCommand, LedgerResult } from '../ledger/machine/index.ts';
 import type { Logger } from '../log.ts';
 
 export { Matchmaker } from './matchmaker.ts';
-export { matchmakingRouter } from './routes.ts';
-export { matchmakingRoutes } from './handlers.ts';
+export { matchmakingRestRouter } from './routes.ts';
+export { matchmakingCommands } from './handlers.ts';
 
 export interface MatchmakingDeps {
   selfId: string;
@@ -37,6 +37,6 @@ export function createMatchmaking(d: MatchmakingDeps): Matchmaker {
 }
 
 /** For `replica.onApplied`: a recorded match takes its players out of this node's queue. */
-export function matchmakingOnApplied(mm: Matchmaker | null, cmd: LedgerCommand, result: LedgerResult): void {
-  if (mm && cmd.type === 'MATCH_CREATED' && result.ok) mm.matchRecorded(cmd.matchId, cmd.players);
+export function matchmakingOnApplied(mm: Matchmaker, cmd: LedgerCommand, result: LedgerResult): void {
+  if (cmd.type === 'MATCH_CREATED' && result.ok) mm.matchRecorded(cmd.matchId, cmd.players);
 }

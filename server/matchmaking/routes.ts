@@ -6,29 +6,23 @@ import { ConfirmarPartidaBody, SolicitarOponenteBody } from '../../protocol/rest
 import type { PeerState } from '../http/app.ts';
 import type { Matchmaker } from './matchmaker.ts';
 
-/** `get` answers null until the node's matches capability runs. */
-export function matchmakingRouter(get: () => Matchmaker | null): Router<PeerState> {
+export function matchmakingRestRouter(mm: Matchmaker): Router<PeerState> {
   const r = new Router<PeerState>();
-  const need = (): Matchmaker => {
-    const mm = get();
-    if (!mm) throw new HttpError(503, 'UNAVAILABLE', 'matchmaking is not running on this node yet');
-    return mm;
-  };
 
   r.post('/matchmaking/solicitar_oponente', (ctx) => {
     const body = parseBody(SolicitarOponenteBody, ctx.request.body);
     // Reservations are keyed by origin: a peer may only ask for itself.
     if (body.origin !== ctx.state.peer) throw new HttpError(403, 'ORIGIN_MISMATCH', 'origin must equal the token server_id');
-    ctx.body = need().solicitar(body);
+    ctx.body = mm.solicitar(body);
   });
 
   r.post('/matchmaking/confirmar_partida', (ctx) => {
     const body = parseBody(ConfirmarPartidaBody, ctx.request.body);
-    ctx.body = need().confirmar(ctx.state.peer ?? '', body);
+    ctx.body = mm.confirmar(ctx.state.peer ?? '', body);
   });
 
   r.get('/matchmaking/fila', (ctx) => {
-    ctx.body = need().snapshot();
+    ctx.body = mm.snapshot();
   });
 
   return r;

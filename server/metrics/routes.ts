@@ -5,7 +5,7 @@ import Router from '@koa/router';
 import type { Metrics } from './metrics.ts';
 import type { PeerState } from '../http/app.ts';
 
-export function metricsRouter(metrics: Metrics): Router<PeerState> {
+export function metricsRestRouter(metrics: Metrics): Router<PeerState> {
   const r = new Router<PeerState>();
   r.get('/metrics', async (ctx) => {
     ctx.type = metrics.registry.contentType;

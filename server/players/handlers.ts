@@ -7,7 +7,7 @@ export interface PlayerHandlerDeps {
   directory: PlayerDirectory;
 }
 
-export function playerRoutes(router: CommandRouter, deps: PlayerHandlerDeps): void {
+export function playerCommands(router: CommandRouter, deps: PlayerHandlerDeps): void {
   router.on('PING', (_p, cmd) => ({ type: 'PONG', requestId: cmd.requestId, t: cmd.t, node: deps.nodeId }));
   router.on('PERFIL', async (playerId, cmd) => {
     // The same name again writes nothing (a client re-sending its profile on every connect

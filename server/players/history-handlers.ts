@@ -7,7 +7,7 @@ import { matchEventSchema, replayView, type MatchEvent } from '../game/index.ts'
 
 export interface HistoryHandlerDeps {
   nodeId: string;
-  replica: () => LedgerReplica | null;
+  replica: LedgerReplica;
   /** The match's signed log as verified by this node (MatchService.log); rejects when not held here. */
   matchLog: (matchId: string) => Promise<{ events: readonly unknown[] }>;
 }
@@ -17,12 +17,8 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), ms)))]).finally(() => clearTimeout(timer));
 }
 
-export function historyRoutes(router: CommandRouter, deps: HistoryHandlerDeps): void {
-  const state = () => {
-    const r = deps.replica();
-    if (!r) throw new CommandError('UNAVAILABLE', 'the ledger is not running yet');
-    return r.state;
-  };
+export function historyCommands(router: CommandRouter, deps: HistoryHandlerDeps): void {
+  const state = () => deps.replica.state;
 
   router.on('HISTORICO', async (playerId, cmd) => {
     const entries = historyOf(state(), playerId);

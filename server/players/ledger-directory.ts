@@ -11,14 +11,12 @@ import { CommandError } from './commands.ts';
 
 export class LedgerPlayerDirectory implements PlayerDirectory {
   constructor(
-    private readonly replica: () => LedgerReplica | null,
-    private readonly ledger: () => LedgerService | null,
+    private readonly replica: LedgerReplica,
+    private readonly ledger: LedgerService,
   ) {}
 
   async authenticate(playerId: string, token: string): Promise<AuthOutcome> {
-    const replica = this.replica();
-    const ledger = this.ledger();
-    if (!replica || !ledger) return 'unavailable';
+    const { replica, ledger } = this;
     const h = hashToken(token);
     const known = getPlayer(replica.state, playerId);
     if (known) return safeEqual(known.tokenHash, h) ? 'ok' : 'bad';
@@ -33,14 +31,11 @@ export class LedgerPlayerDirectory implements PlayerDirectory {
   }
 
   nameOf(playerId: string): string {
-    const replica = this.replica();
-    return (replica && getPlayer(replica.state, playerId)?.name) || defaultName(playerId);
+    return getPlayer(this.replica.state, playerId)?.name || defaultName(playerId);
   }
 
   async setName(playerId: string, name: string): Promise<void> {
-    const ledger = this.ledger();
-    if (!ledger) throw new CommandError('UNAVAILABLE', 'the ledger is not running yet');
-    const r = await ledger.submit({ type: 'SET_NAME', playerId, name });
+    const r = await this.ledger.submit({ type: 'SET_NAME', playerId, name });
     if (!r.ok) throw new CommandError(r.code, r.message);
   }
 }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { CommandRouter } from './commands.ts';
-import { ledgerRoutes } from './ledger-handlers.ts';
+import { ledgerCommands } from './ledger-handlers.ts';
 import { LedgerReplica } from '../ledger/replica.ts';
 import type { LedgerService } from '../ledger/service.ts';
 import { createMetrics } from '../metrics/metrics.ts';
@@ -18,9 +18,9 @@ function setup() {
   const router = new CommandRouter((_p, e) => out.push(e), pino({ level: 'silent' }), createMetrics('t'));
   let reads = 0;
   let failing = false;
-  const sessions = ledgerRoutes(router, {
-    replica: () => replica,
-    ledger: () => ledger,
+  const sessions = ledgerCommands(router, {
+    replica,
+    ledger,
     metrics: createMetrics('t2'),
     read: () => {
       reads++;

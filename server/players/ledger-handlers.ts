@@ -13,8 +13,8 @@ import type { LinearizableRead } from '../ledger/read-barrier.ts';
 export const FRESH_READ_MS = 2000;
 
 export interface LedgerHandlerDeps {
-  replica: () => LedgerReplica | null;
-  ledger: () => LedgerService | null;
+  replica: LedgerReplica;
+  ledger: LedgerService;
   metrics: Metrics;
   /**
    * Inside a match awaiting purchases the pack becomes the hand (docs/design.md §4): returns the
@@ -37,8 +37,7 @@ export interface LedgerSessions {
 /** A player's requestId is scoped to the player, so two players can never collide. */
 export const purchaseId = (playerId: string, requestId: string): string => `${playerId}:${requestId}`;
 
-export async function commit(ledger: LedgerService | null, cmd: LedgerCommand): Promise<LedgerResult> {
-  if (!ledger) throw new CommandError('UNAVAILABLE', 'the ledger is not running yet');
+export async function commit(ledger: LedgerService, cmd: LedgerCommand): Promise<LedgerResult> {
   try {
     return await ledger.submit(cmd);
   } catch (err) {
@@ -47,7 +46,7 @@ export async function commit(ledger: LedgerService | null, cmd: LedgerCommand): 
   }
 }
 
-export function ledgerRoutes(router: CommandRouter, deps: LedgerHandlerDeps): LedgerSessions {
+export function ledgerCommands(router: CommandRouter, deps: LedgerHandlerDeps): LedgerSessions {
   // Per player: the write sequence (LedgerService.writeSeqOf) a linearizable read has
   // covered. Missing = nothing covered yet in this session. A read for a player whose
   // write finished since waits for a read index (read-your-writes, even when the
@@ -58,9 +57,8 @@ export function ledgerRoutes(router: CommandRouter, deps: LedgerHandlerDeps): Le
   let confirms = 0;
   const confirmedAt = new Map<string, number>();
   const replicaFor = async (playerId: string): Promise<LedgerReplica> => {
-    const replica = deps.replica();
-    if (!replica) throw new CommandError('UNAVAILABLE', 'the ledger is not running yet');
-    const seq = deps.ledger()?.writeSeqOf(playerId) ?? 0;
+    const { replica } = deps;
+    const seq = deps.ledger.writeSeqOf(playerId);
     const seen = covered.get(playerId);
     if (seen !== undefined && seen >= seq) return replica;
     const asked = confirmedAt.get(playerId);
@@ -70,17 +68,17 @@ export function ledgerRoutes(router: CommandRouter, deps: LedgerHandlerDeps): Le
       throw new CommandError('UNAVAILABLE', `cannot confirm your latest state with the cluster: ${(err as Error).message}`);
     }
     if (confirmedAt.get(playerId) === asked) covered.set(playerId, Math.max(seq, covered.get(playerId) ?? 0));
-    return deps.replica() ?? replica;
+    return replica;
   };
 
   router.on('COMPRAR', async (playerId, cmd) => {
     // One ledger requestId per purchase of a player, in a match or not: a reuse is refused.
     const inMatch = await deps.matchPurchase?.(playerId, purchaseId(playerId, cmd.requestId));
     if (inMatch) {
-      const remaining = inMatch.remaining ?? remainingCards(deps.replica()!.state);
+      const remaining = inMatch.remaining ?? remainingCards(deps.replica.state);
       return { type: 'PACOTE_RESULTADO', requestId: cmd.requestId, cards: inMatch.cards, remaining };
     }
-    const r = await commit(deps.ledger(), { type: 'BUY_PACK', requestId: purchaseId(playerId, cmd.requestId), playerId });
+    const r = await commit(deps.ledger, { type: 'BUY_PACK', requestId: purchaseId(playerId, cmd.requestId), playerId });
     deps.metrics.purchases.inc({ outcome: r.ok ? 'ok' : r.code });
     if (!r.ok) throw new CommandError(r.code, r.message);
     const ok = r as Extract<LedgerResult<'BUY_PACK'>, { ok: true }>;

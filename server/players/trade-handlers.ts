@@ -17,8 +17,8 @@ import type { LedgerReplica } from '../ledger/replica.ts';
 import type { TrocaEnviada } from '../../protocol/events.ts';
 
 export interface TradeHandlerDeps {
-  replica: () => LedgerReplica | null;
-  ledger: () => LedgerService | null;
+  replica: LedgerReplica;
+  ledger: LedgerService;
   broker: TradeOutbox;
 }
 
@@ -34,13 +34,9 @@ export function tradeIdFor(playerId: string, requestId: string): string {
 }
 
 /** Registers PROPOR_TROCA and RESPONDER_TROCA; returns the notifier to attach to the replica. */
-export function tradeRoutes(router: CommandRouter, deps: TradeHandlerDeps): TradeNotifier {
+export function tradeCommands(router: CommandRouter, deps: TradeHandlerDeps): TradeNotifier {
   const notifier = new TradeNotifier(deps.broker);
-  const state = (): LedgerState => {
-    const r = deps.replica();
-    if (!r) throw new CommandError('UNAVAILABLE', 'the ledger is not running yet');
-    return r.state;
-  };
+  const state = (): LedgerState => deps.replica.state;
 
   router.on('PROPOR_TROCA', async (playerId, cmd): Promise<TrocaEnviada> => {
     const s = state();
@@ -54,7 +50,7 @@ export function tradeRoutes(router: CommandRouter, deps: TradeHandlerDeps): Trad
       const open = pendingTradesFor(s, playerId).filter((t) => t.fromPlayerId === playerId).length;
       if (open >= MAX_PENDING_OFFERS) throw new CommandError('TOO_MANY_OFFERS', `you already have ${open} pending offers`);
     }
-    const r = await commit(deps.ledger(), {
+    const r = await commit(deps.ledger, {
       type: 'TRADE_OFFER',
       tradeId,
       fromPlayerId: playerId,
@@ -84,7 +80,7 @@ export function tradeRoutes(router: CommandRouter, deps: TradeHandlerDeps): Trad
     let r: LedgerResult;
     try {
       r = await commit(
-        deps.ledger(),
+        deps.ledger,
         cmd.accept
           ? { type: 'TRADE', tradeId: t.tradeId, fromPlayerId: t.fromPlayerId, toPlayerId: t.toPlayerId, offerCardId: t.offerCard.id, wantCardId: t.wantCard.id, byPlayerId: playerId }
           : { type: 'TRADE_DECLINE', tradeId: t.tradeId, byPlayerId: playerId },

@@ -4,7 +4,7 @@
 import { describe, it, expect, beforeEach } from 'vitest';
 import pino from 'pino';
 import { CommandRouter } from './commands.ts';
-import { tradeIdFor, tradeRoutes } from './trade-handlers.ts';
+import { tradeIdFor, tradeCommands } from './trade-handlers.ts';
 import type { TradeNotifier } from './trade-notifier.ts';
 import { LedgerReplica } from '../ledger/replica.ts';
 import type { LedgerService } from '../ledger/service.ts';
@@ -63,7 +63,7 @@ function cluster() {
   for (const n of nodes) {
     n.router = new CommandRouter((p, e) => n.send(p, e), logger, metrics);
     const service = { submit: async (cmd: LedgerCommand) => log.submit(cmd) } as unknown as LedgerService;
-    n.notifier = tradeRoutes(n.router, { replica: () => n.replica, ledger: () => service, broker: { isConnected: (p) => n.connected.has(p), sendToPlayer: (p, e) => n.send(p, e) } });
+    n.notifier = tradeCommands(n.router, { replica: n.replica, ledger: service, broker: { isConnected: (p) => n.connected.has(p), sendToPlayer: (p, e) => n.send(p, e) } });
     n.notifier.attach(n.replica, 0);
   }
   for (const p of ['a', 'b', 'c']) log.submit({ type: 'REGISTER_PLAYER', playerId: p, name: p.toUpperCase(), tokenHash: `h-${p}` });
@@ -223,7 +223,7 @@ describe('TradeNotifier', () => {
     fresh.connected.add('b');
     const sent: Ev[] = [];
     fresh.router = new CommandRouter(() => undefined, logger, metrics);
-    const n = tradeRoutes(fresh.router, { replica: () => fresh.replica, ledger: () => null, broker: { isConnected: () => true, sendToPlayer: (_p, e) => sent.push(e as Ev) } });
+    const n = tradeCommands(fresh.router, { replica: fresh.replica, ledger: {} as LedgerService, broker: { isConnected: () => true, sendToPlayer: (_p, e) => sent.push(e as Ev) } });
     c.log.submit({ type: 'TRADE_OFFER', tradeId: 'old', fromPlayerId: 'a', toPlayerId: 'b', offerCardId: a0, wantCardId: b0 });
     const replayedUpTo = c.log.index;
     n.attach(fresh.replica, replayedUpTo);

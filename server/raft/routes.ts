@@ -13,18 +13,13 @@ import type { Entry, RaftMessage } from './core/types.ts';
  * `isMember` says whether a sender belongs to the cluster (the address book the replicated
  * membership feeds): holding the secret is not enough to take part in elections or replication.
  */
-export function raftRouter(
+export function raftRestRouter(
   self: string,
-  raft: () => RaftNode<unknown> | null,
+  raft: RaftNode<unknown>,
   validSnapshot: (data: unknown) => boolean,
   isMember: (id: string) => boolean,
 ): Router<PeerState> {
   const r = new Router<PeerState>();
-  const node = () => {
-    const n = raft();
-    if (!n) throw new HttpError(503, 'UNAVAILABLE', 'raft is not running on this node yet');
-    return n;
-  };
   const sender = (peer: string | undefined, claimed: string) => {
     if (peer !== claimed) throw new HttpError(403, 'FORBIDDEN', `message claims to come from ${claimed} but the token is ${peer}`);
     if (!isMember(claimed)) throw new HttpError(403, 'NOT_A_MEMBER', `${claimed} is not a member of this cluster`);
@@ -32,7 +27,7 @@ export function raftRouter(
   };
   const reply = async (msg: RaftMessage) => {
     try {
-      return await node().handle(msg);
+      return await raft.handle(msg);
     } catch (err) {
       throw new HttpError(503, 'UNAVAILABLE', (err as Error).message);
     }
@@ -81,7 +76,7 @@ export function raftRouter(
     const from = ctx.state.peer;
     if (!from || !isMember(from)) throw new HttpError(403, 'NOT_A_MEMBER', `${from ?? 'the caller'} is not a member of this cluster`);
     try {
-      ctx.body = { index: await node().readIndex(Math.min(b.timeoutMs ?? READ_INDEX_DEFAULT_MS, READ_INDEX_MAX_MS)) };
+      ctx.body = { index: await raft.readIndex(Math.min(b.timeoutMs ?? READ_INDEX_DEFAULT_MS, READ_INDEX_MAX_MS)) };
     } catch (err) {
       if (err instanceof NotLeaderError) throw new HttpError(503, 'NOT_LEADER', err.message);
       if (err instanceof ReadIndexError) throw new HttpError(503, 'UNAVAILABLE', err.message);
