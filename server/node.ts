@@ -55,7 +55,7 @@ import { MatchService } from './match/service.ts';
 import { MatchDriver } from './match/driver.ts';
 import { Signer, type SignedEvent } from './match/signing.ts';
 import { matchRestRouter } from './match/routes.ts';
-import { matchCommandHandlers, matchPurchase } from './match/player-handlers.ts';
+import { matchCommands, matchPurchase } from './match/player-handlers.ts';
 import { createMatchmaking, matchmakingRestRouter, matchmakingCommands, matchmakingOnApplied } from './matchmaking/index.ts';
 import type { HeartbeatBody, MemberInfo } from '../protocol/rest.ts';
 
@@ -304,7 +304,7 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
   trades.attach(replica, replayedUpTo);
   concedeCommands(commands, matches);
   historyCommands(commands, { nodeId: config.id, replica, matchLog: (id) => matches.log(id) });
-  matchCommandHandlers(commands, matches);
+  matchCommands(commands, matches);
   matchmakingCommands(commands, matchmaking);
   const registrations = new RegistrationGate({ newPlayersPerIpPerHour: limits.newPlayersPerIpPerHour, maxPlayers: limits.maxPlayers }, () => performance.now());
   broker.serve({

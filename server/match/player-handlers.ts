@@ -13,7 +13,7 @@ async function asCommand<T>(job: () => Promise<T>): Promise<T> {
   }
 }
 
-export function matchCommandHandlers(router: CommandRouter, matches: MatchService): void {
+export function matchCommands(router: CommandRouter, matches: MatchService): void {
   router.on('JOGAR', async (playerId, cmd) => {
     const r = await asCommand(() => matches.playerCommand(playerId, 'JOGAR', { cardId: cmd.cardId }, cmd.requestId));
     return { type: 'OK', requestId: cmd.requestId, command: 'JOGAR', matchId: r.matchId, eventSeq: r.eventSeq };
