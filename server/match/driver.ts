@@ -44,7 +44,7 @@ export interface DriverDeps {
 const TICK_MS = 100;
 /** A peer request the core has not answered by then gets 503 (the match left, say). */
 const PEER_ANSWER_MS = 10_000;
-const BATCHED = new Set(['start', 'replicate', 'command']);
+const BATCHED: ReadonlySet<string> = new Set(['start', 'replicate', 'command']);
 
 export class MatchDriver {
   readonly core: MatchCore;

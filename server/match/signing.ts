@@ -11,8 +11,11 @@ export type SignedEvent = MatchEvent & { matchId: string; epoch: number; eventSe
 
 export type Unsigned<T> = Omit<T, 'signature'>;
 
-/** The reducer's events behind events this process signed (no need to re-validate those). */
-const ownEvents = new WeakMap<object, MatchEvent>();
+/**
+ * The reducer's event behind an event this process signed (no need to take the envelope off
+ * again): kept on the signed object itself under a symbol, which JSON never carries.
+ */
+const BARE = Symbol('bare event');
 
 export class Signer {
   private readonly ipad: Buffer | null;
@@ -48,7 +51,7 @@ export class Signer {
 
   signEvent(event: MatchEvent, matchId: string, epoch: number, requestId?: string): SignedEvent {
     const signed = this.sign({ ...event, matchId, epoch, eventSeq: event.seq, ...(requestId ? { requestId } : {}) }) as SignedEvent;
-    ownEvents.set(signed, event);
+    Object.defineProperty(signed, BARE, { value: event, enumerable: false });
     return signed;
   }
 }
@@ -63,7 +66,7 @@ const OWN_FIELDS: Record<string, string[]> = { MATCH_START: ['matchId', 'epoch']
  */
 export function unwrapEvent(e: unknown): MatchEvent | null {
   if (e === null || typeof e !== 'object') return null;
-  const own = ownEvents.get(e);
+  const own = (e as { [BARE]?: MatchEvent })[BARE];
   if (own) return own;
   const keep = OWN_FIELDS[String((e as { type?: unknown }).type)] ?? [];
   const out: Record<string, unknown> = {};

@@ -12,7 +12,7 @@ import type { PeerReply, PlayerMove } from './types.ts';
 import type { MatchCommand } from '../../game/index.ts';
 
 /** Refusals after which a forwarded command is sent again (to whoever hosts by then). */
-const RETRYABLE = new Set(['NOT_HOST', 'STALE_EPOCH', 'UNAVAILABLE', 'UNREACHABLE', 'NOT_FOUND']);
+const RETRYABLE: ReadonlySet<string> = new Set(['NOT_HOST', 'STALE_EPOCH', 'UNAVAILABLE', 'UNREACHABLE', 'NOT_FOUND']);
 const RETRY_MS = 150;
 
 interface Pending {
