@@ -84,8 +84,11 @@ export class MatchDriver {
       if (t.source) this.sources.set(t.matchId, { ...this.sources.get(t.matchId), [t.source.playerId]: t.source.source });
       this.touch(t.matchId);
     });
+    // A snapshot from the leader changes records without entries: the active ones, and every
+    // match held here (it may have finished meanwhile).
     this.d.replica.onRestore(() => {
       for (const m of this.d.replica.state.matches.values()) if (m.status === 'active') this.touch(m.matchId);
+      for (const id of this.core.matches.keys()) this.touch(id);
     });
     this.step({ kind: 'peers', alive: this.liveness.alive() });
     this.timer = setInterval(() => {

@@ -105,7 +105,7 @@ export class MatchCore {
     let best: MatchReplica | undefined;
     for (const m of this.matches.values()) {
       if (!m.playerIds().includes(playerId)) continue;
-      if (m.record?.status === 'finished' && m.finished) continue;
+      if (m.record?.status === 'finished') continue; // the ledger says it is over
       if (!best || (current(m)?.epoch ?? 0) > (current(best)?.epoch ?? 0) || (!m.finished && best.finished)) best = m;
     }
     return best;
