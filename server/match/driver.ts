@@ -69,7 +69,10 @@ export class MatchDriver {
       verify: (e) => d.signer.verify(e),
       hash: (s) => stateHash(s),
     });
-    this.liveness = new PeerLiveness(d.membership, d.client, d.timing.failoverMs);
+    this.liveness = new PeerLiveness(d.membership, d.client, d.timing.failoverMs, () => {
+      this.step({ kind: 'peers', alive: this.liveness.alive() });
+      this.step({ kind: 'tick' });
+    });
     this.batcher = new PeerBatcher(d.client);
   }
 

@@ -17,6 +17,8 @@ export class PeerLiveness {
     private readonly membership: Membership,
     private readonly client: PeerClient,
     private readonly failoverMs: number,
+    /** Told when a probe finds a peer dead, so the core hears of it at once, not next tick. */
+    private readonly onDead: () => void = () => undefined,
   ) {}
 
   /** Members other than this node believed alive now; starts probes of the silent ones. */
@@ -39,11 +41,18 @@ export class PeerLiveness {
     this.probing.set(id, now);
     this.client.get<{ id?: string }>(address, '/health', { timeoutMs: PROBE_TIMEOUT_MS, anonymous: true, lane: 'control' }).then(
       (r) => {
-        if (r?.id !== id) return this.dead.add(id);
+        if (r?.id !== id) {
+          this.dead.add(id);
+          return this.onDead();
+        }
         this.membership.markSeen(id);
         this.dead.delete(id);
       },
-      () => this.dead.add(id),
+      () => {
+        if (this.dead.has(id)) return;
+        this.dead.add(id);
+        this.onDead();
+      },
     );
   }
 }

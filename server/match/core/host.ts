@@ -14,6 +14,8 @@ import { toGame } from './commands.ts';
 /** Host timers wait this long between retries of a failed send or a ledger proposal. */
 const RESEND_MS = 200;
 const REPROPOSE_MS = 2000;
+/** A failover is asked again sooner: a dead host that also led Raft fails the first try. */
+const REPROPOSE_FAILOVER_MS = 400;
 const FETCH_AGAIN_MS = 5000;
 /** How long a restarted host waits for an unreachable shadow before replacing it anyway. */
 const RESTARTED_HOST_WAITS_MS = 30_000;
@@ -105,7 +107,7 @@ function proposeFailover(core: MatchCore, m: MatchReplica, exclude: (string | nu
   const shadow = pickShadow(core.matches.values(), core.alive, [core.self, ...exclude]);
   if (shadow === null) return;
   m.proposedEpoch = cur.epoch;
-  m.proposeAgainAt = core.now + REPROPOSE_MS;
+  m.proposeAgainAt = core.now + REPROPOSE_FAILOVER_MS;
   core.out.proposals.push({ type: 'MATCH_FAILOVER', matchId: m.matchId, expectedEpoch: cur.epoch, host: core.self, shadow });
 }
 
