@@ -2,7 +2,9 @@ import { appendFile, readFile, readdir, stat, truncate, unlink, writeFile } from
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Entry, HardState, Snapshot } from '../raft/core/types.ts';
+import { writeFileAtomic } from './atomic-file.ts';
 import { CorruptionError } from './errors.ts';
+import { encodeRecord } from './record-codec.ts';
 import { RaftStorage } from './raft-storage.ts';
 import { useTempDirs } from './tmp-dir.testutil.ts';
 
@@ -210,5 +212,19 @@ describe('RaftStorage', () => {
     await expect(s.save({ entries: [entry(10), entry(12)] }, true)).rejects.toThrow(/contiguous/);
     await expect(s.save({ entries: [entry(11)] }, true)).rejects.toThrow(/hole after 9/);
     await s.save({ entries: range(10, 10, 3) }, true); // refusals did not break the store
+  });
+
+  it('a snapshot adopted without its WAL marker (crash between the two) gets the marker before new appends', async () => {
+    const dir = await tempDir();
+    const s = await RaftStorage.open(dir);
+    await s.save({ entries: range(1, 5), hardState: hs(1, 'a', 0) }, true);
+    // The snapshot file of a leader's snapshot at 6 is durable; the crash came before the marker.
+    await writeFileAtomic(join(dir, 'snapshot.rec'), encodeRecord(snapshot(6, 2)));
+    let r = await RaftStorage.open(dir);
+    expect(r.recovered.snapshot?.lastIncludedIndex).toBe(6);
+    expect(r.recovered.entries).toEqual([]);
+    await r.save({ entries: range(7, 8, 2) }, true);
+    r = await RaftStorage.open(dir); // without the marker: "entry 7 follows entry 5: the log has a hole"
+    expect(r.recovered.entries).toEqual(range(7, 8, 2));
   });
 });

@@ -90,6 +90,7 @@ export class RaftStorage {
       segments.push(segment);
       lastSize = size;
     }
+    const markerMissing = snapshot !== null && !replay.agrees(snapshot);
     const { entries, commit } = replay.finish(snapshot, walDir);
     const persisted = { ...hardState, commit: Math.max(hardState.commit, commit) };
     const snapIndex = snapshot?.lastIncludedIndex ?? 0;
@@ -109,6 +110,13 @@ export class RaftStorage {
       writer = await createSegment(walDir, 1, nextIndex);
       segments.push({ seq: 1, path: writer.path, maxIndex: 0 });
       await writer.flush(true);
+    }
+    if (markerMissing) {
+      // Record the adopted snapshot before any append lands after the superseded tail.
+      writer.append([{ s: { index: snapIndex, term: snapshot.lastIncludedTerm } } satisfies WalRecord]);
+      await writer.flush(true);
+      const seg = segments[segments.length - 1];
+      seg.maxIndex = Math.max(seg.maxIndex, snapIndex);
     }
     const recovered = { hardState: persisted, snapshot, entries };
     return new RaftStorage(dir, recovered, segments, writer, { ...persisted }, snapIndex, opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES);

@@ -77,6 +77,17 @@ export class LogReplay {
     this.base = index;
   }
 
+  /**
+   * Does the WAL itself record the snapshot (a marker, or the snapshot's last entry)? If not
+   * (the node crashed after the snapshot file was durable, before its marker reached the
+   * WAL), finish() adopts the snapshot anyway, and the WAL needs the marker before anything
+   * is appended after it: otherwise the next replay sees a hole.
+   */
+  agrees(snapshot: SnapshotMeta): boolean {
+    const index = snapshot.lastIncludedIndex;
+    return (this.base !== null && index <= this.base) || this.termAt(index) === snapshot.lastIncludedTerm;
+  }
+
   private termAt(index: number): number | undefined {
     if (this.base === null || index <= this.base) return undefined;
     return this.entries[index - this.base - 1]?.term;
