@@ -240,6 +240,7 @@ export class MatchSimulation {
     }
     for (const m of r.messages) {
       this.counts.messages++;
+      if (this.opts.verbose) this.trace(`${p.id} send #${m.id} ${m.request.type} → ${m.to} ${'matchId' in m.request ? m.request.matchId : ''} ${m.request.type === 'replicate' ? `from ${m.request.fromSeq} e${m.request.epoch}` : ''}`);
       p.awaiting.add(m.id);
       this.matchNet.send({ from: p.id, to: m.to, kind: 'req', id: m.id, inc: p.raft.epoch, request: m.request } as unknown as RaftMessage, this.now);
       this.q.push({ time: this.now + REPLY_TIMEOUT_MS, kind: 'timeout', node: p.id, epoch: p.raft.epoch, id: m.id });
@@ -381,6 +382,7 @@ export class MatchSimulation {
       if (w.inc !== to.raft.epoch || !to.awaiting.has(w.id)) return;
       to.awaiting.delete(w.id);
       let reply = w.reply;
+      if (this.opts.verbose) this.trace(`${to.id} reply #${w.id} from ${w.from} ${reply.ok ? `ok ${reply.eventSeq}` : reply.code}`);
       if (this.bug === 'host-ignores-epoch' && !reply.ok && reply.code === 'STALE_EPOCH') reply = { ok: true, eventSeq: 1e9 };
       return this.step(to, { kind: 'reply', id: w.id, reply });
     }

@@ -134,8 +134,11 @@ export class MatchCore {
         const m = this.matches.get(input.matchId);
         if (!m || m.gen !== input.gen || input.eventSeq <= m.durableSeq) return;
         m.durableSeq = Math.min(input.eventSeq, m.seq);
-        if (this.role(m) === 'host') commitAsHost(this, m);
-        else afterDurable(this, m);
+        // Durable is safe to show for a shadow; a host also waits for its shadow; anyone else
+        // (a fenced host, say) shows nothing of its own.
+        const role = this.role(m);
+        if (role === 'host') commitAsHost(this, m);
+        else if (role === 'shadow') afterDurable(this, m);
         return;
       }
       case 'command':

@@ -181,11 +181,13 @@ export function onFollowerReply(core: MatchCore, m: MatchReplica, kind: 'attach'
   const last = log[log.length - 1];
   const better = m.seq === 0 || last.epoch > m.head.epoch || (last.epoch === m.head.epoch && log.length > m.seq && extendsLog(log, m.events));
   if (!better) return;
+  // A candidate for promotion, not a log of the current epoch: nothing in it is shown (it is
+  // not even stored until this node writes its own FAILOVER after it).
   const seen = m.events.slice(0, m.shownSeq);
   if (!m.replace(log).ok) return;
   m.fetchedFrom = from;
+  m.diskStale = true;
   if (extendsLog(log, seen)) m.show(seen.length);
-  store(core, m, log, true);
 }
 
 function extendsLog(log: readonly SignedEvent[], prefix: readonly SignedEvent[]): boolean {

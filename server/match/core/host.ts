@@ -30,8 +30,12 @@ export function appendAsHost(core: MatchCore, m: MatchReplica, events: MatchEven
   });
   const r = m.append(signed);
   if (!r.ok) return r;
-  // A log that starts here replaces whatever an earlier life of this node left on disk.
-  core.out.appends.push({ matchId: m.matchId, gen: m.gen, events: signed, rewrite: signed[0].eventSeq === 1 });
+  // A log that starts here replaces whatever an earlier life of this node left on disk, and
+  // so does the first write after adopting a peer's copy.
+  if (m.diskStale) {
+    m.diskStale = false;
+    core.out.appends.push({ matchId: m.matchId, gen: m.gen, events: m.events.slice(), rewrite: true });
+  } else core.out.appends.push({ matchId: m.matchId, gen: m.gen, events: signed, rewrite: signed[0].eventSeq === 1 });
   pump(core, m);
   return { ok: true, seq: m.seq };
 }

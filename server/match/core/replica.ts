@@ -52,6 +52,8 @@ export class MatchReplica {
   fetching = 0;
   /** The peer whose copy this log was adopted from (catching up), if any. */
   fetchedFrom: string | null = null;
+  /** The log in memory is not the one on disk (an adopted copy): the next write replaces it. */
+  diskStale = false;
   fetchedAt = 0;
   attachAgainAt = 0;
   /** A watcher whose copy stopped chaining onto the host's asks for the whole log. */
@@ -120,6 +122,7 @@ export class MatchReplica {
     this.durableSeq = 0;
     this.ackSeq = 0;
     this.sentSeq = 0;
+    this.diskStale = false;
     return { ok: true };
   }
 
