@@ -108,7 +108,7 @@ export interface AtualizacaoJogo {
   table: { playerId: string; card: Card }[];
   scores: Record<string, number>;
   handCounts: Record<string, number>;
-  /** In Portuguese (DESIGN §4); `narration` is the same as data, for the UI to translate. */
+  /** In Portuguese (docs/design.md §4); `narration` is the same as data, for the UI to translate. */
   message: string;
   narration?: Narration;
   host: string;

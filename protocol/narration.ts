@@ -1,4 +1,4 @@
-// What just happened in a match, as data (DESIGN §4 `narration`): a key and its parameters.
+// What just happened in a match, as data (docs/design.md §4 `narration`): a key and its parameters.
 // The node keeps `message` (Portuguese) built from the same data; each UI renders the
 // narration in its player's language. Players are named by id (names come with the update's
 // `players`), cards in full, so nothing here is a sentence.

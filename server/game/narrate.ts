@@ -1,4 +1,4 @@
-// DESIGN §4's `message`: the Portuguese sentence for a narration, built at the edge (in
+// docs/design.md §4's `message`: the Portuguese sentence for a narration, built at the edge (in
 // publicView) from the same data the UI translates. The replicated state keeps only the data.
 import type { Narration } from '../../protocol/narration.ts';
 import type { MatchPlayer } from './types.ts';

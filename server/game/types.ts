@@ -62,7 +62,7 @@ export interface MatchState {
   lastEventAt: number | null;
   /**
    * What the last event did, as data (no sentences in the replicated state): publicView
-   * renders it as DESIGN §4's `message` and sends it as `narration` for the UI to translate.
+   * renders it as docs/design.md §4's `message` and sends it as `narration` for the UI to translate.
    */
   narration: Narration;
 }

@@ -14,7 +14,7 @@ export interface PublicView {
   table: PlayedCard[];
   scores: Record<string, number>;
   handCounts: Record<string, number>;
-  /** DESIGN §4: in Portuguese, built here from `narration`. */
+  /** docs/design.md §4: in Portuguese, built here from `narration`. */
   message: string;
   /** The same, as data for the UI to render in its player's language. */
   narration: Narration;

@@ -11,7 +11,7 @@ export const FRAME_REQUEST = 1;
 export const FRAME_REPLY = 2;
 export const FRAME_TOKEN = 3;
 
-/** Largest frame payload: the REST body limit (DESIGN §3). Bigger calls take HTTP. */
+/** Largest frame payload: the REST body limit (docs/design.md §3). Bigger calls take HTTP. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 /** Frame header room on top of the payload (kind, id, path). */
 export const FRAME_OVERHEAD = 4 + 1 + 4 + 2 + 1024;

@@ -1,4 +1,4 @@
-// Player commands that act on the current match (DESIGN §4): JOGAR, CHAT, PRONTO, and
+// Player commands that act on the current match (docs/design.md §4): JOGAR, CHAT, PRONTO, and
 // COMPRAR while the match awaits hands. Served wherever the player is connected: the core
 // forwards a move to the host; a hand goes through the ledger.
 import { CommandError, type CommandRouter } from '../players/commands.ts';

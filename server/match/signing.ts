@@ -1,6 +1,6 @@
 // Game events and forwarded commands are signed with HMAC-SHA256 over their whole content
 // (canonical JSON, the signature field left out) with the event key derived from the
-// cluster secret (DESIGN §8, §9). Verification compares in constant time.
+// cluster secret (docs/design.md §8, §9). Verification compares in constant time.
 import crypto, { createHmac } from 'node:crypto';
 import { canonicalJson, matchEventSchema, type MatchEvent } from '../game/index.ts';
 import { safeEqual } from '../security/keys.ts';

@@ -1,4 +1,4 @@
-// A portable player identity: the id and token that the cluster's ledger knows (DESIGN §4),
+// A portable player identity: the id and token that the cluster's ledger knows (docs/design.md §4),
 // exported to a file or to a short recovery code and imported on any device, against any
 // peer. The recovery code packs a UUID (16 bytes) and a 32-byte token with a 16-bit check
 // in base64url, shown in groups: `TR1 xxxxxx xxxxxx …`.

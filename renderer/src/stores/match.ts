@@ -39,7 +39,7 @@ export interface ResolvedTrick {
 
 /** How long a closed trick stays on the table before the next lead (or the end screen). */
 export const TRICK_BEAT_MS = 1800;
-/** A move normally comes back in ~100 ms; past this the host is suspected (DESIGN §8: failover ≈ 1 s). */
+/** A move normally comes back in ~100 ms; past this the host is suspected (docs/design.md §8: failover ≈ 1 s). */
 const SLOW_MOVE_MS = 900;
 const TRICK_KEYS = new Set(['TRICK_WON', 'TRICK_TIED', 'MATCH_WON', 'MATCH_DRAW']);
 

@@ -1,4 +1,4 @@
-// The shadow's and the watcher's rules (DESIGN §8). A shadow accepts only the next eventSeq
+// The shadow's and the watcher's rules (docs/design.md §8). A shadow accepts only the next eventSeq
 // of the current epoch from the current host, with valid signatures and the same state hash;
 // it answers the host, shows the events to its own players, and answers its own players'
 // forwarded moves, once they are durable here. When the host is gone it asks the ledger for

@@ -1,4 +1,4 @@
-// The host's rules (DESIGN §8): it alone decides. A command becomes the next signed event,
+// The host's rules (docs/design.md §8): it alone decides. A command becomes the next signed event,
 // appended here and sent to the shadow at once; players see it, and are answered, only once
 // it is durable here AND stored by the shadow. The one failover path is `elect`: whenever the
 // ledger names this node host of an epoch its log has not reached (a new match, a dead host,

@@ -1,4 +1,4 @@
-// What this node's own players see of a match (DESIGN §4, §8), in the order a client can act
+// What this node's own players see of a match (docs/design.md §4, §8), in the order a client can act
 // on: a player's own MAO (when its hand changed) comes before the ATUALIZACAO_JOGO of the
 // same eventSeq, and both carry that eventSeq. Only events that are safe (durable here, and
 // stored by the shadow when this node hosts) are ever shown.

@@ -1,5 +1,5 @@
 // The match core, one test per rule of the match contract (docs/architecture/matches.md;
-// DESIGN §8), the way server/raft/core tests are named after the paper's rules. Pure: three
+// docs/design.md §8), the way server/raft/core tests are named after the paper's rules. Pure: three
 // cores in one process over the real ledger state machine, in milliseconds.
 import { describe, expect, it } from 'vitest';
 import { CoreNet } from './testing.ts';
@@ -34,7 +34,7 @@ function playTurn(n: CoreNet, rid: string) {
 
 const types = (ps: Publish[]) => ps.map((p) => p.event.type);
 
-describe('match core: DESIGN §8 rules', () => {
+describe('match core: docs/design.md §8 rules', () => {
   it('§8 host alone decides: a command becomes the next signed event (eventSeq + 1) on the host', () => {
     const n = started();
     const h = n.node('h').core.match(M)!;

@@ -5,7 +5,7 @@ import type { Card } from '../../../protocol/cards.ts';
 import type { HandSource, MatchEvent, MatchPlayer, MatchState } from '../../game/index.ts';
 import type { SignedEvent } from '../signing.ts';
 
-/** The ledger's match record (DESIGN §6), the one source of host, shadow, epoch and locked hands. */
+/** The ledger's match record (docs/design.md §6), the one source of host, shadow, epoch and locked hands. */
 export interface MatchRecord {
   matchId: string;
   players: [MatchPlayer, MatchPlayer];
