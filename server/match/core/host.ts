@@ -103,7 +103,7 @@ function proposeFinish(core: MatchCore, m: MatchReplica): void {
   core.out.proposals.push({ type: 'MATCH_FINISHED', matchId: m.matchId, winnerId: s.result.winnerId, reason: s.result.reason, scores, epoch: r.epoch, at: core.now });
 }
 
-function proposeFailover(core: MatchCore, m: MatchReplica, exclude: (string | null)[]): void {
+export function proposeFailover(core: MatchCore, m: MatchReplica, exclude: (string | null)[]): void {
   const cur = current(m)!;
   if (m.proposedEpoch === cur.epoch && core.now < m.proposeAgainAt) return;
   // Every epoch after the first has a shadow: an epoch without one would hold shown moves
@@ -115,7 +115,6 @@ function proposeFailover(core: MatchCore, m: MatchReplica, exclude: (string | nu
   core.out.proposals.push({ type: 'MATCH_FAILOVER', matchId: m.matchId, expectedEpoch: cur.epoch, host: core.self, shadow });
 }
 
-export { proposeFailover };
 
 /** The ledger named this node host of an epoch its log has not reached: write it down. */
 function elect(core: MatchCore, m: MatchReplica): void {

@@ -41,7 +41,7 @@ export class CoreNet {
   private index = 0;
   private tokens = 1;
   private readonly sources = new Map<string, Record<string, HandSource>>();
-  private readonly tokenOf = new Map<number, { node: string; from: string; id: number }>();
+  private readonly tokenOf = new Map<number, { from: string; id: number }>();
 
   constructor(ids: string[], readonly timing: CoreTiming = TEST_TIMING) {
     this.ledger = createLedger({ clusterId: 'test-cluster', stockScale: 1, members: ids.map((id) => ({ id, address: `http://${id}`, mqttPort: 0, voter: true })) });
@@ -171,7 +171,7 @@ export class CoreNet {
       return;
     }
     const token = this.tokens++;
-    this.tokenOf.set(token, { node: w.to, from: w.from, id: w.id });
+    this.tokenOf.set(token, { from: w.from, id: w.id });
     this.step(w.to, { kind: 'peer', token, from: w.from, request: w.request });
   }
 
