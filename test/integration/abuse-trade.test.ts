@@ -69,8 +69,10 @@ describe('hand privacy (real processes)', () => {
   });
 
   it('accepting the trade of a hand card is refused then ("a card is not available"), and nothing moves', async () => {
+    const bHearsOffer = B.next((e) => e.type === 'TROCA_PROPOSTA' && (e.offerCard as Card | undefined)?.id === aCards[4].id, 15_000);
     const offered = (await A.request({ type: 'PROPOR_TROCA', toPlayerId: B.playerId, offerCardId: aCards[4].id, wantCardId: bHand[4].id }, 15_000)) as AnyEvent & { tradeId: string };
     expect(offered.type).toBe('TROCA_ENVIADA');
+    await bHearsOffer; // B's own peer knows the offer before B answers it
     const before = [await stock.cards(p1, A.playerId), await stock.cards(p1, B.playerId)];
     const aHears = A.next((e) => e.type === 'TROCA_RECUSADA' && e.tradeId === offered.tradeId, 15_000);
     const reply = await B.request({ type: 'RESPONDER_TROCA', tradeId: offered.tradeId, accept: true }, 15_000);
@@ -87,7 +89,10 @@ describe('hand privacy (real processes)', () => {
     expect(again.message).toContain('CARD_UNAVAILABLE');
     expect(JSON.stringify(again)).not.toMatch(/IN_MATCH|hand/i);
     // The control: a trade of a card B owns outside the match goes through.
+    // B answers once its own peer told it of the offer (B's peer may apply the offer later).
+    const bHears = B.next((e) => e.type === 'TROCA_PROPOSTA' && (e.offerCard as Card | undefined)?.id === aCards[3].id, 15_000);
     const ok = (await A.request({ type: 'PROPOR_TROCA', toPlayerId: B.playerId, offerCardId: aCards[3].id, wantCardId: bOwned[4].id }, 15_000)) as AnyEvent & { tradeId: string };
+    await bHears;
     expect(await B.request({ type: 'RESPONDER_TROCA', tradeId: ok.tradeId, accept: true }, 15_000)).toMatchObject({ type: 'TROCA_CONCLUIDA' });
   });
 

@@ -83,8 +83,10 @@ describe('ledger consistency (real processes)', () => {
     // Asking for a card of the other's hand is answered as for any card (hands are private,
     // docs/security.md); the lock is checked when the owner accepts, and nothing moves.
     const wanted = a.hand[1].id;
+    const aHearsOffer = a.player.next((e) => e.type === 'TROCA_PROPOSTA' && (e.wantCard as Card | undefined)?.id === wanted, 15_000);
     const wantHand = await b.player.request({ type: 'PROPOR_TROCA', toPlayerId: a.id, offerCardId: bFree, wantCardId: wanted }, 15_000);
     expect(wantHand.type).toBe('TROCA_ENVIADA');
+    await aHearsOffer; // a's own peer knows the offer before a answers it
     const accepted = await a.player.request({ type: 'RESPONDER_TROCA', tradeId: wantHand.tradeId, accept: true }, 15_000);
     expect(accepted).toMatchObject({ type: 'ERRO', code: 'CARD_UNAVAILABLE' });
     expect(ids(await a.player.request({ type: 'COLECAO' }))).toContain(wanted);
