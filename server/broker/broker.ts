@@ -7,6 +7,7 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { Duplex } from 'node:stream';
 import { canPublish, canSubscribe, isOwnClientId, PLAYER_ID_PATTERN, TOKEN_PATTERN } from './acl.ts';
 import { GuardedStream } from './stream-guard.ts';
+import { Subscribers } from './subscribers.ts';
 import { isAllowedOrigin } from './origins.ts';
 import { playerEventsTopic, matchEventsTopic, parseTopic } from '../../protocol/topics.ts';
 import type { PlayerEvent, MatchEvent } from '../../protocol/events.ts';
@@ -78,6 +79,7 @@ export class PlayerBroker {
   private readonly addressOf = new WeakMap<Duplex, string>();
   private readonly limits: BrokerLimits;
   private players: PlayerSide = NOT_SERVING;
+  private readonly subscribers = new Subscribers();
 
   constructor(private readonly deps: BrokerDeps) {
     this.limits = deps.limits ?? DEFAULT_BROKER_LIMITS;
@@ -121,11 +123,17 @@ export class PlayerBroker {
     this.aedes.on('subscribe', (subs, client) => {
       const player = this.playerOf.get(client);
       if (!player) return;
+      const conn = (client as unknown as { conn: Duplex }).conn;
+      for (const s of subs) if (s.qos !== 128) this.subscribers.add(s.topic, conn);
       if (subs.some((s) => s.topic === playerEventsTopic(player))) this.players.onPlayerReady(player);
       for (const s of subs) {
         const t = parseTopic(s.topic);
         if (t.kind === 'matchEvents') this.players.onMatchSubscribed?.(player, t.matchId);
       }
+    });
+    this.aedes.on('unsubscribe', (topics, client) => {
+      const conn = (client as unknown as { conn: Duplex }).conn;
+      for (const t of topics) this.subscribers.remove(t, conn);
     });
     this.aedes.on('clientDisconnect', (client) => this.forget(client));
     this.aedes.on('clientError', (client, err) => this.deps.log.debug({ client: client.id, err: err.message }, 'client error'));
@@ -187,6 +195,7 @@ export class PlayerBroker {
 
   publish(topic: string, body: unknown, retain: boolean): void {
     if (!this.aedes || this.aedes.closed) return;
+    if (!retain) return this.subscribers.publish(topic, Buffer.from(JSON.stringify(body)));
     this.aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(body)), qos: 0, retain, dup: false }, () => undefined);
   }
 
@@ -286,6 +295,7 @@ export class PlayerBroker {
   }
 
   private forget(client: Client): void {
+    this.subscribers.drop((client as unknown as { conn: Duplex }).conn);
     const player = this.playerOf.get(client);
     if (!player) return;
     this.playerOf.delete(client);
