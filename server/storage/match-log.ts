@@ -243,7 +243,11 @@ export class MatchLogStore<E extends StoredEvent = StoredEvent> {
       let values: unknown[] = [];
       let offsets: number[] = [];
       const onFile = file.chunks.length > 0 ? file.chunks[0].offset : file.size;
-      if (onFile === null || onFile > 0) {
+      // The store knows which match files exist (onDisk): a new match costs no failed open.
+      if ((onFile === null || onFile > 0) && !this.onDisk.has(matchId)) {
+        if (onFile) throw new CorruptionError(file.path, 0, `log file is missing but ${onFile} bytes were written to it`);
+        file.size = 0;
+      } else if (onFile === null || onFile > 0) {
         try {
           const r = await readRecordFile(file.path, true);
           ({ values, offsets } = r);
@@ -291,10 +295,12 @@ export class MatchLogStore<E extends StoredEvent = StoredEvent> {
       const had = file.size !== 0 || this.onDisk.has(matchId);
       file.chunks = [];
       file.size = 0;
-      this.onDisk.delete(matchId);
-      await unlink(file.path).catch((err: unknown) => {
-        if (!isErrno(err, 'ENOENT')) throw err;
-      });
+      const onDisk = this.onDisk.delete(matchId);
+      if (onDisk) {
+        await unlink(file.path).catch((err: unknown) => {
+          if (!isErrno(err, 'ENOENT')) throw err;
+        });
+      }
       // Journaled, so a replay after a crash drops what older segments hold for it.
       if (had) round = this.enqueue(encodeJournal(OP_DELETE, matchId, 0, null), null);
     });
