@@ -52,10 +52,11 @@ const STEPS: [step: string, test: (fn: string, url: string) => boolean][] = [
   ['sign', (fn, url) => /server\/match\/signing\.ts/.test(url) && fn !== 'verify'],
   ['shadow verify', (fn, url) => /server\/match\/signing\.ts/.test(url) && fn === 'verify'],
   ['match log', (_fn, url) => /server\/storage\/(match-log|fd-io|record-codec|sync-rounds)\.ts/.test(url)],
-  ['publish', (_fn, url) => /server\/match\/core\/publish\.ts|server\/game\/(view|narrate)\.ts|server\/broker\/(broker|subscribers|stream-guard)\.ts|mqtt-packet\/(generate|writeToStream)/.test(url)],
+  // The guard's anonymous 'data' listener is the inbound side (see 'broker in').
+  ['publish', (fn, url) => /server\/match\/core\/publish\.ts|server\/game\/(view|narrate)\.ts|server\/broker\/(broker|subscribers)\.ts|mqtt-packet\/(generate|writeToStream)/.test(url) || (/server\/broker\/stream-guard\.ts/.test(url) && fn !== '')],
   ['turnover (raft, ledger, matchmaking)', (_fn, url) => /server\/(raft|ledger|matchmaking|players\/ledger|storage\/(raft-storage|record-file|atomic-file))/.test(url) || /server\/match\/ledger-records\.ts/.test(url)],
   ['link', (_fn, url) => /server\/link\/|node_modules\/ws\/|server\/http\/(peer-client|route-table)|server\/match\/(batch|wire|routes)\.ts|koa/.test(url)],
-  ['broker in', (_fn, url) => /node_modules\/(aedes|mqtt-packet|qlobber)|server\/players\/|server\/match\/player-handlers\.ts|server\/broker\/frame-scanner/.test(url)],
+  ['broker in', (_fn, url) => /node_modules\/(aedes|mqtt-packet|qlobber)|server\/players\/|server\/match\/player-handlers\.ts|server\/broker\/(frame-scanner|stream-guard)/.test(url)],
   ['match core + driver', (_fn, url) => /server\/match\//.test(url)],
   ['metrics', (_fn, url) => /prom-client|server\/metrics\//.test(url)],
 ];

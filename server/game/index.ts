@@ -19,7 +19,7 @@ export type {
   RuleCode,
   RuleError,
 } from './types.ts';
-export { initialState, reduce, applyEvent, replay, TRICKS_PER_MATCH } from './reduce.ts';
+export { initialState, reduce, applyEvent, applyValidated, replay, TRICKS_PER_MATCH } from './reduce.ts';
 export { validateCommand, type CommandResult } from './commands.ts';
 export { checkEvent } from './check.ts';
 export { lowestCard, trickWinner, firstLeader, cardLabel } from './rules.ts';

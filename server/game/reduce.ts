@@ -39,6 +39,14 @@ export function applyEvent(state: MatchState, event: MatchEvent): { ok: true; st
   return err ?? { ok: true, state: step(state, event) };
 }
 
+/**
+ * The next state after an event `validateCommand` just produced for `state`: that check was
+ * this event's one check, so the host does not run it a second time.
+ */
+export function applyValidated(state: MatchState, event: MatchEvent): MatchState {
+  return step(state, event);
+}
+
 /** Pure reducer. An illegal event returns `state` itself, unchanged: use applyEvent to know. */
 export function reduce(state: MatchState, event: MatchEvent): MatchState {
   return checkEvent(state, event) ? state : step(state, event);

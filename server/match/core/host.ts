@@ -22,13 +22,19 @@ const RESTARTED_HOST_WAITS_MS = 30_000;
 /** Refusal code of a move that came while host and shadow were not in step (retried). */
 export const CATCHING_UP = 'UNAVAILABLE';
 
-export function appendAsHost(core: MatchCore, m: MatchReplica, events: MatchEvent[], key?: string): { ok: true; seq: number } | { ok: false; code: string; message: string } {
+export function appendAsHost(
+  core: MatchCore,
+  m: MatchReplica,
+  events: MatchEvent[],
+  key?: string,
+  validated = false,
+): { ok: true; seq: number } | { ok: false; code: string; message: string } {
   let epoch = m.head.epoch;
   const signed = events.map((e) => {
     if (e.type === 'FAILOVER' || e.type === 'MATCH_START') epoch = e.epoch;
     return core.deps.sign(e, m.matchId, epoch, key);
   });
-  const r = m.append(signed);
+  const r = m.append(signed, undefined, validated);
   if (!r.ok) return r;
   // A log that starts here replaces whatever an earlier life of this node left on disk, and
   // so does the first write after adopting a peer's copy.
@@ -47,7 +53,7 @@ export function hostCommand(core: MatchCore, m: MatchReplica, playerId: string, 
   if (current(m)?.shadow && !m.shadowSynced) return { ok: false as const, code: CATCHING_UP, message: 'the match is catching up with its shadow; try again' };
   const v = validateCommand(m.head, playerId, command, core.now);
   if (!v.ok) return v;
-  return appendAsHost(core, m, [v.event], key);
+  return appendAsHost(core, m, [v.event], key, true);
 }
 
 /** Sends the shadow what it lacks: the whole log until it holds this epoch's, then the new events. */

@@ -2,7 +2,7 @@
 // it, and how far the log is durable, acknowledged by the shadow and shown to players.
 // Host, shadow and epoch are never stored here: they come from the ledger's record or from
 // the log itself (see roles.ts).
-import { applyEvent, initialState, type MatchState } from '../../game/index.ts';
+import { applyEvent, applyValidated, initialState, type MatchState } from '../../game/index.ts';
 import { unwrapEvent, type SignedEvent } from '../signing.ts';
 import type { MatchRecord } from './types.ts';
 
@@ -81,17 +81,23 @@ export class MatchReplica {
     return this.requests.get(key);
   }
 
-  /** Appends events that must follow the head; nothing changes on a refusal. */
-  append(events: readonly SignedEvent[], check?: (state: MatchState) => boolean): { ok: true } | Refusal {
+  /**
+   * Appends events that must follow the head; nothing changes on a refusal. `validated`:
+   * the host's own event, made by validateCommand against this head (checked once there).
+   */
+  append(events: readonly SignedEvent[], check?: (state: MatchState) => boolean, validated = false): { ok: true } | Refusal {
     let s = this.head;
     const states: MatchState[] = [];
     for (const e of events) {
       const bare = unwrapEvent(e);
       if (!bare) return { ok: false, code: 'BAD_EVENT', message: `event ${e.eventSeq} is malformed` };
       if (e.eventSeq !== s.eventSeq + 1) return { ok: false, code: 'BAD_SEQUENCE', message: `expected eventSeq ${s.eventSeq + 1}, got ${e.eventSeq}` };
-      const r = applyEvent(s, bare);
-      if (!r.ok) return { ok: false, code: r.code === 'BAD_SEQ' ? 'BAD_SEQUENCE' : r.code, message: r.message };
-      s = r.state;
+      if (validated) s = applyValidated(s, bare);
+      else {
+        const r = applyEvent(s, bare);
+        if (!r.ok) return { ok: false, code: r.code === 'BAD_SEQ' ? 'BAD_SEQUENCE' : r.code, message: r.message };
+        s = r.state;
+      }
       states.push(s);
     }
     if (check && !check(s)) return { ok: false, code: 'STATE_MISMATCH', message: 'state hash differs after applying the events' };
