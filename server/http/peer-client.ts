@@ -59,6 +59,11 @@ export class PeerClient {
     readonly links: PeerLinks | null = null,
   ) {}
 
+  /** True while the peer link to `baseUrl` is up: calls to it cost a frame, not an HTTP request. */
+  linkUp(baseUrl: string): boolean {
+    return this.links?.state(baseUrl) === 'up';
+  }
+
   post<T>(baseUrl: string, path: string, body: unknown, opts: CallOptions = {}): Promise<T> {
     return this.call<T>('POST', baseUrl, path, body, opts);
   }

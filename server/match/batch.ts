@@ -1,4 +1,6 @@
-// Batching of match calls between two peers (Trinca extension, docs/protocol.md): all the
+// Batching of match calls between two peers over HTTP, while their peer link is down (over
+// the link each call is a frame and a turn's frames travel in one message already; Trinca
+// extension, docs/protocol.md): all the
 // /game/replicate, /game/event and /game/start calls a node makes to one peer during one turn
 // of the event loop travel together in ONE `POST <path>/batch {items:[…]}`, answered with
 // `{results:[…]}` in the same order — each result the single endpoint's answer, or
