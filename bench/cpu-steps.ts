@@ -45,6 +45,8 @@ function monotonicUs(hms: string): number {
 /** Steps in the order of a move; a frame matches a step by its function name or its file. */
 const STEPS: [step: string, test: (fn: string, url: string) => boolean][] = [
   ['gc', (fn) => fn === '(garbage collector)'],
+  // The write syscalls themselves (sockets and the journal), wherever they are made from.
+  ['write syscalls', (fn, url) => url === '' && /^(writev|writeBuffer|writeUtf8String|writeLatin1String|writeAsciiString)$/.test(fn)],
   ['startup', (_fn, url) => /^node:internal\/modules|node_modules\/(tsx|esbuild)\//.test(url)],
   ['validate', (fn, url) => /server\/game\/(check|commands|schemas)\.ts/.test(url) || fn === 'validateCommand'],
   ['reduce', (_fn, url) => /server\/game\/(reduce|rules|state)\.ts/.test(url)],
