@@ -80,6 +80,7 @@ export class RaftNode<R> {
   private running = false;
   private scheduled = false;
   private stopped = false;
+  private handOffTried = false;
   private soft: SoftState = { leader: null, role: 'follower' };
   private readonly waiters = new Map<number, Waiter<R>>();
   private readonly pendingReplies = new Map<number, (m: RaftMessage) => void>();
@@ -141,7 +142,7 @@ export class RaftNode<R> {
   /**
    * Ticks follow the wall clock (performance.now()), not the count of timer callbacks: a
    * busy or starved event loop runs a 10 ms interval every 15–20 ms, which would stretch
-   * a 0.6–1.2 s election timeout by half. Missed ticks are made up, but at most
+   * a 0.3–0.6 s election timeout by half. Missed ticks are made up, but at most
    * MAX_CATCH_UP_TICKS per callback: after a long stall (GC, a big snapshot, a suspended
    * laptop) the node does not time out at once, and the replies that queued up during the
    * stall are read before the next ticks (so CheckQuorum still sees them).
@@ -271,7 +272,9 @@ export class RaftNode<R> {
    * lapses after an election timeout and the cluster elects as after a crash).
    */
   async handOff(timeoutMs = HANDOFF_MS): Promise<boolean> {
-    if (this.stopped || this.fatal || !this.isLeader()) return false;
+    if (this.stopped || this.fatal || this.handOffTried || !this.isLeader()) return false;
+    // Once per stop: the node's stop() and then RaftNode.stop() both ask.
+    this.handOffTried = true;
     const to = transferTarget(this.core.status());
     if (!to || this.core.transferLeadership(to) !== null) return false;
     this.o.log.info({ to }, 'handing leadership over before stopping');

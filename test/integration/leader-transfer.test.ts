@@ -116,6 +116,24 @@ describe('leadership transfer on a clean stop (real processes)', () => {
     await converged();
   }, 60_000);
 
+  it('a leader whose voters do not answer gives up the hand-off after its bound and still stops', async () => {
+    const leader = await stock.leader();
+    const followers = cluster.peers.filter((p) => p !== leader);
+    for (const f of followers) f.proc!.kill('SIGSTOP');
+    try {
+      const t0 = performance.now();
+      expect(await leader.stop('SIGTERM')).toBe(0);
+      expect(leader.stderr).toMatch(/leadership hand-off timed out/);
+      // 500 ms for the hand-off plus the rest of a clean stop (its farewell to peers that
+      // cannot answer is bounded too).
+      expect(performance.now() - t0).toBeLessThan(5000);
+    } finally {
+      for (const f of followers) f.proc!.kill('SIGCONT');
+    }
+    await leader.start();
+    await converged();
+  }, 60_000);
+
   async function converged(): Promise<void> {
     await waitFor('all peers applied the same ledger', async () => {
       const ds = await Promise.all(cluster.peers.map((p) => stock.digest(p)));
