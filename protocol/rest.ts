@@ -82,6 +82,8 @@ export const VoteBody = z.object({
   lastLogIndex: index,
   lastLogTerm: term,
   preVote: z.boolean().default(false),
+  /** Leadership transfer (thesis §3.10): the leader asked for this election (TimeoutNow). */
+  transfer: z.boolean().optional(),
 });
 export const VoteReply = z.object({ term, voteGranted: z.boolean() });
 
@@ -100,6 +102,9 @@ export const AppendReply = z.object({
   conflictIndex: index.optional(),
 });
 
+/** Leadership transfer (thesis §3.10): the leader tells an up-to-date voter to campaign now. */
+export const TimeoutNowBody = z.object({ term, leaderId: nodeId });
+
 export const InstallSnapshotBody = z.object({
   term,
   leaderId: nodeId,
@@ -108,7 +113,25 @@ export const InstallSnapshotBody = z.object({
   config: ClusterConfigBody,
   data: z.unknown(),
 });
-export const InstallSnapshotReply = z.object({ term, matchIndex: index });
+/**
+ * InstallSnapshot in chunks (docs/protocol.md): `chunk` is base64 of bytes [offset, offset+n)
+ * of the snapshot's serialised data (`total` bytes, CRC-32 `checksum`); `done` on the last.
+ */
+export const InstallSnapshotChunkBody = z.object({
+  term,
+  leaderId: nodeId,
+  lastIncludedIndex: index,
+  lastIncludedTerm: term,
+  config: ClusterConfigBody,
+  offset: z.number().int().min(0),
+  total: z.number().int().min(0),
+  checksum: z.number().int().min(0).max(0xffff_ffff),
+  // 512 KiB of bytes at most (the receiver's limit), as base64.
+  chunk: z.string().max(700_000).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'chunk must be base64'),
+  done: z.boolean(),
+});
+/** `next`: on a chunk that is not the last, the offset the follower wants next. */
+export const InstallSnapshotReply = z.object({ term, matchIndex: index, next: z.number().int().min(0).optional() });
 
 // ---- stock --------------------------------------------------------------------------------
 export const BuyPackBody = z.object({

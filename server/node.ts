@@ -369,6 +369,8 @@ async function build(config: NodeConfig, root: ReturnType<typeof createRootLogge
     stop: () =>
       (stopping ??= (async () => {
         log.info('stopping');
+        // A leader hands over first, while this node still serves (docs/architecture/raft.md).
+        await raft.handOff();
         clearInterval(aliveGauge);
         clearInterval(stockGauge);
         status.stop();

@@ -7,7 +7,7 @@
 // after advance()), and committed entries that were already durable here before this
 // Ready are applied before its write instead of after it.
 import path from 'node:path';
-import { RaftCore, type ConfigChange } from './core/index.ts';
+import { RaftCore, transferTarget, type ConfigChange } from './core/index.ts';
 import type { ClusterConfig, Entry, RaftMessage, Ready, Snapshot, SoftState } from './core/types.ts';
 import { RaftStorage } from '../storage/raft-storage.ts';
 import { sendRequest } from './transport.ts';
@@ -49,10 +49,16 @@ export interface RaftNodeOptions<R> {
 export const MAX_CATCH_UP_TICKS = 5;
 
 export class NotLeaderError extends Error {
-  constructor(readonly leader: string | null) {
-    super(leader ? `not the leader (the leader is ${leader})` : 'no leader elected yet');
+  constructor(
+    readonly leader: string | null,
+    message?: string,
+  ) {
+    super(message ?? (leader ? `not the leader (the leader is ${leader})` : 'no leader elected yet'));
   }
 }
+
+/** How long a stopping leader waits for its successor (RaftNode.handOff). */
+export const HANDOFF_MS = 500;
 
 /** The entry was overwritten by another leader's, or its outcome could not be learned in time. */
 export class ProposalLostError extends Error {}
@@ -74,6 +80,7 @@ export class RaftNode<R> {
   private running = false;
   private scheduled = false;
   private stopped = false;
+  private handOffTried = false;
   private soft: SoftState = { leader: null, role: 'follower' };
   private readonly waiters = new Map<number, Waiter<R>>();
   private readonly pendingReplies = new Map<number, (m: RaftMessage) => void>();
@@ -135,7 +142,7 @@ export class RaftNode<R> {
   /**
    * Ticks follow the wall clock (performance.now()), not the count of timer callbacks: a
    * busy or starved event loop runs a 10 ms interval every 15–20 ms, which would stretch
-   * a 0.6–1.2 s election timeout by half. Missed ticks are made up, but at most
+   * a 0.3–0.6 s election timeout by half. Missed ticks are made up, but at most
    * MAX_CATCH_UP_TICKS per callback: after a long stall (GC, a big snapshot, a suspended
    * laptop) the node does not time out at once, and the replies that queued up during the
    * stall are read before the next ticks (so CheckQuorum still sees them).
@@ -212,8 +219,11 @@ export class RaftNode<R> {
     if (!this.isLeader()) return Promise.reject(new NotLeaderError(this.soft.leader));
     const at = this.core.propose(data);
     if (!at) {
+      const st = this.core.status();
+      // Handing leadership over: callers retry as with any leader change.
+      if (st.transferee) return Promise.reject(new NotLeaderError(st.transferee, `leadership is being handed to ${st.transferee}; retry shortly`));
       // Still the leader but refused: the uncommitted backlog is full (back-pressure); retryable.
-      if (this.core.status().role === 'leader') return Promise.reject(new ProposalLostError('leader backlog full; retry shortly'));
+      if (st.role === 'leader') return Promise.reject(new ProposalLostError('leader backlog full; retry shortly'));
       return Promise.reject(new NotLeaderError(this.soft.leader));
     }
     return this.wait(at, timeoutMs);
@@ -247,7 +257,37 @@ export class RaftNode<R> {
     });
   }
 
+  /** Steps a one-way message (TimeoutNow) from the HTTP routes. */
+  deliver(msg: RaftMessage): void {
+    this.assertHealthy();
+    this.core.step(msg);
+    this.schedule();
+  }
+
+  /**
+   * A leader about to stop hands leadership to its most caught-up voter (thesis §3.10) and
+   * waits, at most `timeoutMs`, until it has stepped down, so the cluster does not sit out
+   * an election timeout. Resolves true when it did step down; false when this node was not
+   * leading, leads alone, or the successor did not take over in time (then the transfer
+   * lapses after an election timeout and the cluster elects as after a crash).
+   */
+  async handOff(timeoutMs = HANDOFF_MS): Promise<boolean> {
+    if (this.stopped || this.fatal || this.handOffTried || !this.isLeader()) return false;
+    // Once per stop: the node's stop() and then RaftNode.stop() both ask.
+    this.handOffTried = true;
+    const to = transferTarget(this.core.status());
+    if (!to || this.core.transferLeadership(to) !== null) return false;
+    this.o.log.info({ to }, 'handing leadership over before stopping');
+    this.schedule();
+    const deadline = performance.now() + timeoutMs;
+    while (this.isLeader() && !this.fatal && performance.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    const done = !this.isLeader();
+    this.o.log.info({ to, done, leader: this.soft.leader }, done ? 'leadership handed over' : 'leadership hand-off timed out');
+    return done;
+  }
+
   async stop(): Promise<void> {
+    if (!this.stopped) await this.handOff();
     this.stopped = true;
     if (this.ticker) clearInterval(this.ticker);
     while (this.running) await new Promise((r) => setTimeout(r, 5));
@@ -394,7 +434,7 @@ export class RaftNode<R> {
     }
     const address = this.o.addressOf(m.to);
     if (!address) return;
-    const timeout = m.type === 'vote' ? 500 : 1500;
+    const timeout = m.type === 'vote' || m.type === 'timeoutNow' ? 500 : 1500;
     void sendRequest(this.o.client, address, m, timeout).then((resp) => {
       if (!resp || this.stopped) return;
       this.core.step(resp);

@@ -2,11 +2,12 @@
 // a body naming someone else as candidate or leader is a forgery and is refused.
 import Router from '@koa/router';
 import { parseBody, HttpError } from '../http/errors.ts';
-import { AppendBody, InstallSnapshotBody, VoteBody } from '../../protocol/rest.ts';
+import { AppendBody, InstallSnapshotBody, InstallSnapshotChunkBody, TimeoutNowBody, VoteBody } from '../../protocol/rest.ts';
 import type { PeerState } from '../http/app.ts';
 import { NotLeaderError, ReadIndexError, type RaftNode } from './raft-node.ts';
 import { z } from 'zod';
-import type { Entry, RaftMessage } from './core/types.ts';
+import type { ClusterConfig, Entry, RaftMessage } from './core/types.ts';
+import { SnapshotAssembler } from './snapshot-chunks.ts';
 
 /** `validSnapshot` checks snapshot data before the core may accept it (a bad one is a 400). */
 /**
@@ -53,9 +54,34 @@ export function raftRestRouter(
     ctx.body = { term: m.term, success: m.success, matchIndex: m.matchIndex, ...(m.conflictIndex !== undefined ? { conflictIndex: m.conflictIndex } : {}) };
   });
 
+  // InstallSnapshot comes in chunks (snapshot-chunks.ts) that are assembled here; only a
+  // complete, checksummed snapshot reaches the core. The one-body form is still accepted.
+  const assembler = new SnapshotAssembler();
   r.post('/raft/install_snapshot', async (ctx) => {
-    const b = parseBody(InstallSnapshotBody, ctx.request.body);
-    const from = sender(ctx.state.peer, b.leaderId);
+    const raw = ctx.request.body as Record<string, unknown> | undefined;
+    let b: { term: number; leaderId: string; lastIncludedIndex: number; lastIncludedTerm: number; config: ClusterConfig; data: unknown };
+    let from: string;
+    if (raw && typeof raw === 'object' && 'chunk' in raw) {
+      const c = parseBody(InstallSnapshotChunkBody, raw);
+      from = sender(ctx.state.peer, c.leaderId);
+      const term = raft.status().term;
+      if (c.term < term) {
+        // A deposed leader: our term makes it step down; keep nothing of its snapshot.
+        assembler.forget(from);
+        ctx.body = { term, matchIndex: 0 };
+        return;
+      }
+      const out = assembler.add(from, { ...c, bytes: Buffer.from(c.chunk, 'base64') });
+      if (out.kind === 'refused') throw new HttpError(400, 'BAD_REQUEST', out.reason);
+      if (out.kind === 'partial') {
+        ctx.body = { term: Math.max(term, c.term), matchIndex: 0, next: out.next };
+        return;
+      }
+      b = { ...out.header, data: out.data };
+    } else {
+      b = parseBody(InstallSnapshotBody, raw);
+      from = sender(ctx.state.peer, b.leaderId);
+    }
     if (!validSnapshot(b.data)) throw new HttpError(400, 'BAD_REQUEST', 'snapshot data is not a valid ledger snapshot of this cluster');
     const m = await reply({
       type: 'snapshot',
@@ -67,6 +93,19 @@ export function raftRestRouter(
     });
     if (m.type !== 'snapshotResp') throw new HttpError(500, 'INTERNAL', 'unexpected raft reply');
     ctx.body = { term: m.term, matchIndex: m.matchIndex };
+  });
+
+  // Leadership transfer (thesis §3.10): the leader asks this voter to campaign now. One-way
+  // in the core; the answer only says the message was taken.
+  r.post('/raft/timeout_now', async (ctx) => {
+    const b = parseBody(TimeoutNowBody, ctx.request.body);
+    const from = sender(ctx.state.peer, b.leaderId);
+    try {
+      raft.deliver({ type: 'timeoutNow', from, to: self, term: b.term, leaderId: b.leaderId });
+    } catch (err) {
+      throw new HttpError(503, 'UNAVAILABLE', (err as Error).message);
+    }
+    ctx.body = {};
   });
 
   // ReadIndex for a follower (thesis §6.4): only the leader answers, with an index its

@@ -2,5 +2,6 @@
 // from here only.
 export { RaftCore, type RaftOptions, type RaftStatus, type Proposed, type ProgressView } from './raft.ts';
 export { applyChange, isVoter, isLearner, isMember, type ConfigChange } from './config.ts';
+export { transferTarget } from './transfer.ts';
 export { majority, committedIndex, voteResult, hasQuorum } from './quorum.ts';
 export type * from './types.ts';

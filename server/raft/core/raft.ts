@@ -23,6 +23,7 @@ import type {
   SnapshotRequest,
   SnapshotResponse,
   SoftState,
+  TimeoutNowRequest,
   VoteRequest,
   VoteResponse,
 } from './types.ts';
@@ -92,6 +93,8 @@ export interface RaftStatus {
   config: ClusterConfig;
   /** Leader only: what it knows of each member (itself included). */
   progress: Record<NodeId, ProgressView>;
+  /** Leader only: the voter leadership is being handed to (proposals are refused meanwhile). */
+  transferee: NodeId | null;
 }
 
 type State = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
@@ -109,6 +112,10 @@ export class RaftCore {
   private readonly cfg: ConfigHistory;
   private readonly prs = new Map<NodeId, Progress>();
   private readonly votes = new Map<NodeId, boolean>();
+
+  /** Leadership transfer under way (thesis §3.10): its target, and whether TimeoutNow left. */
+  private transferee: NodeId | null = null;
+  private timeoutNowSent = false;
 
   private electionElapsed = 0;
   private heartbeatElapsed = 0;
@@ -183,15 +190,16 @@ export class RaftCore {
   step(m: RaftMessage): void {
     if (m.to !== this.id) return;
     if (m.term > this.term) {
-      if (m.type === 'vote' && inLease(this.checkQuorum, this.leader, this.electionElapsed, this.electionTicks)) {
-        // We hear a live leader: refuse without adopting the disruptive term.
+      if (m.type === 'vote' && !m.transfer && inLease(this.checkQuorum, this.leader, this.electionElapsed, this.electionTicks)) {
+        // We hear a live leader: refuse without adopting the disruptive term (unless that
+        // leader itself asked for this election: a leadership transfer).
         this.respondVote(m, false);
         return;
       }
       const keepTerm = (m.type === 'vote' && m.preVote) || (m.type === 'voteResp' && m.preVote && m.voteGranted);
       // A pre-vote never changes our term; a granted pre-vote answer carries the term the
       // pre-candidate asked about, not a term anyone is in.
-      if (!keepTerm) this.becomeFollower(m.term, m.type === 'append' || m.type === 'snapshot' ? m.from : null);
+      if (!keepTerm) this.becomeFollower(m.term, m.type === 'append' || m.type === 'snapshot' || m.type === 'timeoutNow' ? m.from : null);
     } else if (m.term < this.term) {
       this.rejectStale(m);
       return;
@@ -209,6 +217,8 @@ export class RaftCore {
         return this.handleSnapshot(m);
       case 'snapshotResp':
         return this.handleSnapshotResp(m);
+      case 'timeoutNow':
+        return this.handleTimeoutNow(m);
     }
   }
 
@@ -217,7 +227,7 @@ export class RaftCore {
    * uncommitted entries is full (status().role tells which; retry later or elsewhere).
    */
   propose(data: unknown): Proposed | null {
-    if (this.state !== 'leader') return null;
+    if (this.state !== 'leader' || this.transferee !== null) return null;
     if (this.log.lastIndex() - this.log.committed >= this.maxUncommitted) return null;
     return this.appendLocal('command', data);
   }
@@ -225,6 +235,7 @@ export class RaftCore {
   /** Why `change` cannot be proposed now, or null when it can. */
   configRefusal(change: ConfigChange): string | null {
     if (this.state !== 'leader') return 'not the leader';
+    if (this.transferee !== null) return `leadership is being transferred to ${this.transferee}`;
     // Ongaro 2015: a leader must commit an entry of its own term before changing the
     // configuration, or a change from a previous term may still be in doubt.
     if (this.log.term(this.log.committed) !== this.term) return 'leader has not committed an entry of its term yet';
@@ -255,6 +266,28 @@ export class RaftCore {
     if (this.log.term(this.log.committed) !== this.term) this.reads.waitForCommit(ctx);
     else this.queueRead(ctx);
     return true;
+  }
+
+  /**
+   * Leadership transfer (thesis §3.10): stop taking proposals, bring `to` up to date, then
+   * send it TimeoutNow so it campaigns at once (skipping PreVote; voters grant it despite
+   * their lease). Gives up after an election timeout, and whenever this node stops leading.
+   * Returns why the transfer cannot start, or null when it is under way (also when it
+   * already was, to the same voter; a transfer to another voter replaces it).
+   */
+  transferLeadership(to: NodeId): string | null {
+    if (this.state !== 'leader') return 'not the leader';
+    if (to === this.id) return 'already the leader';
+    if (!isVoter(this.cfg.current(), to)) return `${to} is not a voter`;
+    const pr = this.prs.get(to);
+    if (!pr) return `${to} is not tracked`;
+    if (this.transferee === to) return null;
+    this.transferee = to;
+    this.timeoutNowSent = false;
+    // The transfer has one election timeout to complete (tickLeader aborts it then).
+    this.electionElapsed = 0;
+    this.maybeSendTimeoutNow(to, pr);
+    return null;
   }
 
   /** Start an election now, as an election timeout would (through PreVote when enabled). */
@@ -356,6 +389,7 @@ export class RaftCore {
       snapshotIndex: this.log.snapshotIndex(),
       config: cloneConfig(this.cfg.current()),
       progress,
+      transferee: this.transferee,
     };
   }
 
@@ -420,6 +454,7 @@ export class RaftCore {
     if (term > this.term) this.setTerm(term);
     this.state = 'follower';
     this.leader = leader;
+    this.transferee = null;
     this.prs.clear();
     this.votes.clear();
     this.resetTimers();
@@ -428,6 +463,7 @@ export class RaftCore {
   private becomeLeader(): void {
     this.state = 'leader';
     this.leader = this.id;
+    this.transferee = null;
     this.votes.clear();
     this.resetTimers();
     this.prs.clear();
@@ -452,7 +488,7 @@ export class RaftCore {
     return self;
   }
 
-  private startElection(pre: boolean): void {
+  private startElection(pre: boolean, transfer = false): void {
     if (pre) {
       this.state = 'pre-candidate';
       this.leader = null;
@@ -480,6 +516,7 @@ export class RaftCore {
         lastLogTerm: this.log.lastTerm(),
         preVote: pre,
       };
+      if (transfer) m.transfer = true;
       this.msgs.push(m);
     }
   }
@@ -510,6 +547,9 @@ export class RaftCore {
     this.electionElapsed++;
     if (this.electionElapsed >= this.electionTicks) {
       this.electionElapsed = 0;
+      // A transfer that has not completed within an election timeout is abandoned: the
+      // target may be down or unable to win; this node goes back to taking proposals.
+      this.transferee = null;
       if (this.checkQuorum) {
         const voters = this.cfg.current().voters;
         const ok = hasQuorum(voters, (id) => id === this.id || this.prs.get(id)?.recentActive === true);
@@ -683,6 +723,7 @@ export class RaftCore {
       this.maybeCommit();
       this.maybeForget(m.from, pr, false);
     }
+    if (m.from === this.transferee) this.maybeSendTimeoutNow(m.from, pr);
   }
 
   private handleSnapshotResp(m: SnapshotResponse): void {
@@ -696,6 +737,26 @@ export class RaftCore {
       this.maybeCommit();
       this.maybeForget(m.from, pr, false);
     }
+    if (m.from === this.transferee) this.maybeSendTimeoutNow(m.from, pr);
+  }
+
+  /**
+   * Thesis §3.10: the leader told us to campaign now. We skip PreVote (the leader vouches
+   * for the election) and ask for real votes marked as a transfer, which voters grant even
+   * inside their CheckQuorum lease. Only the leader we follow may ask (it just brought
+   * us up to date, so we know it); from anyone else the request is ignored.
+   */
+  private handleTimeoutNow(m: TimeoutNowRequest): void {
+    if (this.state === 'leader' || m.from !== this.leader || !this.promotable()) return;
+    this.startElection(false, true);
+  }
+
+  /** TimeoutNow goes to the transferee once it holds the leader's whole log. */
+  private maybeSendTimeoutNow(to: NodeId, pr: Progress): void {
+    if (this.timeoutNowSent || pr.match < this.log.lastIndex()) return;
+    this.timeoutNowSent = true;
+    const m: TimeoutNowRequest = { type: 'timeoutNow', from: this.id, to, term: this.term, leaderId: this.id };
+    this.msgs.push(m);
   }
 
   // ---- leader: log, commit, replication ------------------------------------------------
@@ -727,6 +788,7 @@ export class RaftCore {
     for (const id of members) {
       if (!this.prs.has(id)) this.prs.set(id, new Progress(this.log.lastIndex() + 1));
     }
+    if (this.transferee !== null && !isVoter(cfg, this.transferee)) this.transferee = null;
     this.maybeCommit();
   }
 

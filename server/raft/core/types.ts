@@ -42,7 +42,8 @@ export interface Snapshot extends SnapshotMeta {
 
 // ---- messages -------------------------------------------------------------------------
 // Every *request* stepped into a core yields exactly one *response* to `from` in a Ready,
-// carrying the request's `rid`, so an HTTP transport can answer the request with it.
+// carrying the request's `rid`, so an HTTP transport can answer the request with it
+// (except TimeoutNow, which is one-way).
 
 interface Base {
   from: NodeId;
@@ -58,6 +59,11 @@ export interface VoteRequest extends Base {
   lastLogIndex: number;
   lastLogTerm: number;
   preVote: boolean;
+  /**
+   * Leadership transfer (thesis §3.10): the candidate campaigns because the leader told it
+   * to (TimeoutNow), so voters grant it even while they still hear that leader.
+   */
+  transfer?: boolean;
 }
 export interface VoteResponse extends Base {
   type: 'voteResp';
@@ -103,13 +109,23 @@ export interface SnapshotResponse extends Base {
   matchIndex: number;
 }
 
+/**
+ * Leadership transfer (thesis §3.10): the leader tells an up-to-date voter to start an
+ * election at once. One-way: it has no response.
+ */
+export interface TimeoutNowRequest extends Base {
+  type: 'timeoutNow';
+  leaderId: NodeId;
+}
+
 export type RaftMessage =
   | VoteRequest
   | VoteResponse
   | AppendRequest
   | AppendResponse
   | SnapshotRequest
-  | SnapshotResponse;
+  | SnapshotResponse
+  | TimeoutNowRequest;
 
 export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader' | 'learner';
 

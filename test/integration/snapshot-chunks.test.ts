@@ -1,0 +1,59 @@
+// A follower that fell behind a compaction catches up through a snapshot larger than one
+// InstallSnapshot chunk (256 KiB): real node processes, real purchases, real sockets.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { TestCluster, waitFor } from '../support/peer.ts';
+import { TestPlayer } from '../support/player.ts';
+import { getJson } from '../support/http.ts';
+import { StockClient } from '../support/stock.ts';
+import { SNAPSHOT_CHUNK_BYTES } from '../../server/raft/snapshot-chunks.ts';
+
+describe('InstallSnapshot in chunks (real processes)', () => {
+  let cluster: TestCluster;
+  let stock: StockClient;
+  const playerIds: string[] = [];
+
+  beforeAll(async () => {
+    cluster = await TestCluster.start(3, ['--stock-scale', '10'], { TRINCA_SNAPSHOT_EVERY: '400' });
+    const clusterId = (await getJson<{ clusterId: string }>(`${cluster.peers[0].url}/health`)).body.clusterId;
+    stock = new StockClient(cluster, clusterId);
+    await waitFor('a leader', () => stock.leader(), 15_000);
+    for (let i = 0; i < 16; i++) {
+      const p = TestPlayer.fresh();
+      await p.connect(cluster.peers[i % 3].mqttUrl);
+      await p.close();
+      playerIds.push(p.playerId);
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('a lagging follower installs a multi-chunk snapshot and converges', async () => {
+    const leader = await stock.leader();
+    const lagger = cluster.peers.find((p) => p !== leader)!;
+    lagger.kill9();
+    // Enough purchases for a ledger snapshot well over one chunk (every sold card is in it).
+    const packs = 3200;
+    let next = 0;
+    const workers = Array.from({ length: 32 }, async () => {
+      for (let i = next++; i < packs; i = next++) await stock.buy(`snap-${i}`, playerIds[i % playerIds.length], cluster.peers.indexOf(leader));
+    });
+    await Promise.all(workers);
+    const snapFile = path.join(leader.opts.dataDir, 'raft', 'snapshot.rec');
+    await waitFor('the leader compacted its log', () => fs.existsSync(snapFile), 20_000);
+    const size = fs.statSync(snapFile).size;
+    expect(size, `snapshot of ${size} bytes`).toBeGreaterThan(SNAPSHOT_CHUNK_BYTES);
+
+    lagger.opts.env = { ...lagger.opts.env, TRINCA_LOG_LEVEL: 'info' };
+    await lagger.start();
+    await waitFor('all peers applied the same ledger', async () => {
+      const ds = await Promise.all(cluster.peers.map((p) => stock.digest(p)));
+      return ds.every((d) => d.digest === ds[0].digest && d.violations.length === 0);
+    }, 60_000, 250);
+    expect(lagger.stderr).toMatch(/installed snapshot/);
+    const s = await stock.status(lagger);
+    expect(s.sold).toBe(packs * 5);
+  }, 180_000);
+});
