@@ -6,16 +6,17 @@
 //
 // Starts the peers through the CLI (turn timer and forfeit pushed out of the way), connects
 // 2K light bots over MQTT (one TCP connection each, spread evenly over the peers), queues
-// them with ENTRAR_FILA at most one per node at a time so matchmaking always pairs players
-// of two different peers (cross-peer matches: one player on the host, one on the shadow),
-// and once about K matches are in play starts the clock: each match makes a move every P
+// them with ENTRAR_FILA so every match is cross-peer, one player on the host and one on the
+// shadow (--pairing move, the default: a local pair sends one player to the shadow's node;
+// strict: at most one bot waits per node, so pairs form across peers), and once about K matches are in play starts the clock: each match makes a move every P
 // ms (--saturate: as soon as both players saw the previous one). Matches that end are
 // replaced (their bots queue again and the new pairs choose a hand with PRONTO and play),
 // so the load holds. Measured per move inside the window: JOGAR publish → both players
 // have the ATUALIZACAO_JOGO with that eventSeq. Replication latency is the nodes'
 // trinca_replication_latency_seconds histogram (delta over the window, interpolated in its
 // buckets); RSS is the max VmRSS over the peers, sampled every second. The bots share the
-// machine's cores with the three nodes. Prints ONE JSON object on stdout.
+// machine's cores with the three nodes: what they cost is reported too (cpu_cores_bench,
+// bench_cpu_us_per_move, packets per move). Prints ONE JSON object on stdout.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Arena, type Pairing } from './match-arena.ts';
@@ -149,11 +150,11 @@ async function main(): Promise<void> {
       cpu_cores_nodes: nodesCpu.map((c) => round(c)),
       cpu_cores_bench: round(benchCores),
       // The load generator's own CPU per move: what the bots cost (user + system, all threads).
+      bench_cpu_us_per_move: Math.round(((benchCpu.user + benchCpu.system) / Math.max(1, arena.movesInWindow)) * 10) / 10,
       // MQTT packets the bots received and sent per move (turnover included), and socket writes.
       bench_packets_in_per_move: round(packetsIn / Math.max(1, arena.movesInWindow), 2),
       bench_packets_out_per_move: round(packetsOut / Math.max(1, arena.movesInWindow), 2),
       bench_writes_per_move: round(writes / Math.max(1, arena.movesInWindow), 2),
-      bench_cpu_us_per_move: Math.round(((benchCpu.user + benchCpu.system) / Math.max(1, arena.movesInWindow)) * 10) / 10,
       // CPU used on this machine by processes that are neither the nodes nor the bench.
       cpu_cores_others: round(Math.max(0, machineBusy / wall - nodesCpu.reduce((a, b) => a + b, 0) - benchCores)),
       node_cpu_ms_per_move: round((nodesCpu.reduce((a, b) => a + b, 0) * 1000) / Math.max(1, arena.movesInWindow / seconds), 3),

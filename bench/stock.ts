@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { runLeaderFailover, type FailoverResult } from './leader-failover.ts';
-import { log, percentile, round, sleep, startBenchCluster, waitForConvergence, installSignalCleanup, type BenchCluster } from './support.ts';
+import { benchCpuMeter, log, percentile, round, sleep, startBenchCluster, waitForConvergence, installSignalCleanup, type BenchCluster } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -173,11 +173,9 @@ async function main(): Promise<void> {
     let foBenchCores: number | null = null;
     if (!values['skip-failover']) {
       log('leader failover run', { trials, buyers: failoverBuyers });
-      const cpu0 = process.cpuUsage();
-      const wall0 = performance.now();
+      const foCpu = benchCpuMeter();
       fo = await runLeaderFailover(bc, { trials, buyers: failoverBuyers });
-      const cpu = process.cpuUsage(cpu0);
-      foBenchCores = round((cpu.user + cpu.system) / 1000 / (performance.now() - wall0));
+      foBenchCores = foCpu.cores();
       log('failover', { failover_ms: fo.failover_ms });
     }
     const out = {
