@@ -6,7 +6,11 @@
 //   scan  LiteMqtt + EventScan, as bench:game's bots do;
 //   parse mqtt-packet's parser + JSON.parse of every payload (how the bots read before).
 //
-//   npx tsx bench/bot-floor.ts [--pairs 200] [--pace-ms 200] [--seconds 10] [--tick-ms 1] [--modes raw,scan,parse]
+//   npx tsx bench/bot-floor.ts [--pairs 200] [--pace-ms 200] [--seconds 10] [--tick-ms 1]
+//                              [--reconnect-every R] [--modes raw,scan,parse]
+//
+// --reconnect-every R: after every R moves of a pair its second player closes its connection and
+// opens a new one (CONNECT, two SUBSCRIBEs), as bench:game's turnover does once per match.
 //
 // Each pair makes one move every --pace-ms (open loop, one shared scheduler ticking every
 // --tick-ms: 1 spreads the moves out as a cluster does, larger values send them in bursts). Prints ONE
@@ -26,6 +30,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     modes: { type: 'string', default: 'raw,scan,parse' },
     'tick-ms': { type: 'string', default: '1' },
+    'reconnect-every': { type: 'string', default: '0' },
     serve: { type: 'boolean', default: false },
   },
 });
@@ -78,7 +83,9 @@ function serve(): void {
     });
     s.on('data', (d) => p.parse(d));
     s.on('error', () => undefined);
-    s.on('close', () => byClient.delete(id));
+    s.on('close', () => {
+      if (byClient.get(id) === s) byClient.delete(id);
+    });
   });
   server.listen(0, '127.0.0.1', () => process.send?.({ port: (server.address() as net.AddressInfo).port }));
 }
@@ -106,11 +113,13 @@ async function client(mode: Mode, port: number, clientId: string): Promise<Clien
       if (scan.type === 'ATUALIZACAO_JOGO' && buf[ts] === 0x70 && scan.eventSeq > 0) counters.seen++;
     };
     await c.connect({ host: '127.0.0.1', port, clientId, username: clientId, password: 'x' });
+    await Promise.all([c.subscribe(`jogadores/${P1}/eventos`), c.subscribe(`partidas/${MATCH}/eventos`)]);
     return { move: (n) => c.publishTo(CMD_TOPIC, jogar(n)), close: () => c.destroy() };
   }
   const s = net.connect({ host: '127.0.0.1', port, noDelay: true });
   await new Promise<void>((res, rej) => s.once('connect', res).once('error', rej));
   s.write(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId, username: clientId, password: Buffer.from('x') }));
+  for (const [i, topic] of [`jogadores/${P1}/eventos`, `partidas/${MATCH}/eventos`].entries()) s.write(generate({ cmd: 'subscribe', messageId: i + 1, subscriptions: [{ topic, qos: 0 }] }));
   if (mode === 'raw') {
     s.on('data', (d: Buffer) => (counters.packets += d.length > 0 ? 1 : 0));
   } else {
@@ -129,33 +138,42 @@ async function client(mode: Mode, port: number, clientId: string): Promise<Clien
   };
 }
 
-async function run(mode: Mode, port: number, pairs: number, paceMs: number, seconds: number, tickMs: number): Promise<Record<string, number>> {
+async function run(mode: Mode, port: number, pairs: number, paceMs: number, seconds: number, tickMs: number, reconnectEvery: number): Promise<Record<string, number>> {
   const movers: Client[] = [];
-  const all: Client[] = [];
+  const others: Client[] = [];
   for (let i = 0; i < pairs; i++) {
-    const a = await client(mode, port, `${mode}-${i}.a`);
-    const b = await client(mode, port, `${mode}-${i}.b`);
-    movers.push(a);
-    all.push(a, b);
+    movers.push(await client(mode, port, `${mode}-${i}.a`));
+    others.push(await client(mode, port, `${mode}-${i}.b`));
   }
+  let reconnects = 0;
+  const reconnect = (i: number) => {
+    others[i].close();
+    reconnects++;
+    void client(mode, port, `${mode}-${i}.b`).then((c) => (others[i] = c));
+  };
   // One scheduler for all pairs: pair i moves at i * pace / pairs within each pace.
   let n = 0;
   const t0 = performance.now();
   let next = 0;
   const tick = setInterval(() => {
     const due = Math.floor(((performance.now() - t0) / paceMs) * pairs);
-    for (; next < due; next++) movers[next % pairs].move(++n);
+    for (; next < due; next++) {
+      const i = next % pairs;
+      movers[i].move(++n);
+      if (reconnectEvery > 0 && Math.floor(next / pairs) % reconnectEvery === reconnectEvery - 1) reconnect(i);
+    }
   }, tickMs);
   await sleep(2000); // warm up
   const cpu0 = process.cpuUsage();
   const n0 = n;
+  const reconnects0 = reconnects;
   const packets0 = counters.packets;
   await sleep(seconds * 1000);
   const cpu = process.cpuUsage(cpu0);
   const moves = n - n0;
   const packets = counters.packets - packets0;
   clearInterval(tick);
-  for (const c of all) c.close();
+  for (const c of [...movers, ...others]) c.close();
   await sleep(300);
   return {
     moves_per_s: Math.round(moves / seconds),
@@ -164,6 +182,7 @@ async function run(mode: Mode, port: number, pairs: number, paceMs: number, seco
     system_us_per_move: round(cpu.system / Math.max(1, moves), 1),
     // raw: socket reads (a read may hold several packets); else packets framed.
     reads_or_packets_per_move: round(packets / Math.max(1, moves), 2),
+    reconnects_per_move: round((reconnects - reconnects0) / Math.max(1, moves), 3),
   };
 }
 
@@ -175,10 +194,10 @@ async function main(): Promise<void> {
   for (const m of modes) if (!['raw', 'scan', 'parse'].includes(m)) throw new Error(`unknown mode ${m}`);
   const child = fork(process.argv[1], ['--serve'], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await new Promise<number>((res) => child.once('message', (m) => res((m as { port: number }).port)));
-  const out: Record<string, unknown> = { pairs, pace_ms: paceMs, seconds, tick_ms: Number(values['tick-ms']) };
+  const out: Record<string, unknown> = { pairs, pace_ms: paceMs, seconds, tick_ms: Number(values['tick-ms']), reconnect_every: Number(values['reconnect-every']) };
   try {
     for (const m of modes) {
-      out[m] = await run(m, port, pairs, paceMs, seconds, Number(values['tick-ms']));
+      out[m] = await run(m, port, pairs, paceMs, seconds, Number(values['tick-ms']), Number(values['reconnect-every']));
       log(m, out[m] as Record<string, unknown>);
     }
   } finally {
