@@ -21,7 +21,7 @@ import { MatchTools, gapless } from '../test/support/matches.ts';
 import type { MatchBot } from '../test/support/bot.ts';
 import type { AnyEvent } from '../test/support/player.ts';
 import { getJson } from '../test/support/http.ts';
-import { installSignalCleanup, log, percentile, round, sleep } from './support.ts';
+import { benchCpuMeter, installSignalCleanup, log, percentile, round, sleep } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -147,6 +147,7 @@ async function main(): Promise<void> {
   const tools = await MatchTools.start(['--turn-ms', '3600000', '--forfeit-ms', '3600000', '--stock-scale', '20']);
   installSignalCleanup(() => tools.stop());
   const results: Trial[] = [];
+  const benchCpu = benchCpuMeter();
   try {
     for (let t = 0; t < trials; t++) {
       let r: Trial;
@@ -162,6 +163,7 @@ async function main(): Promise<void> {
   } finally {
     await tools.stop();
   }
+  const benchCores = benchCpu.cores(); // the trials and the cluster's stop
   const fo = results.filter((r) => r.failoverMs !== null).map((r) => r.failoverMs!).sort((x, y) => x - y);
   const acks = results.filter((r) => r.firstAckMs !== null).map((r) => r.firstAckMs!).sort((x, y) => x - y);
   const split = (leader: boolean) => results.filter((r) => r.hostWasLeader === leader && r.failoverMs !== null).map((r) => r.failoverMs!).sort((x, y) => x - y);
@@ -179,6 +181,8 @@ async function main(): Promise<void> {
     failover_ms_max_host_not_leader: round(split(false).at(-1) ?? NaN),
     failover_ms_max_host_leader: round(split(true).at(-1) ?? NaN),
     pace_ms: paceMs,
+    // This process's CPU (bots, kills, restarts, log checks) over the trials, in cores.
+    cpu_cores_bench: benchCores,
   };
   process.stdout.write(JSON.stringify(out) + '\n');
 }

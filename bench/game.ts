@@ -6,20 +6,24 @@
 //
 // Starts the peers through the CLI (turn timer and forfeit pushed out of the way), connects
 // 2K light bots over MQTT (one TCP connection each, spread evenly over the peers), queues
-// them with ENTRAR_FILA at most one per node at a time so matchmaking always pairs players
-// of two different peers (cross-peer matches: one player on the host, one on the shadow),
-// and once about K matches are in play starts the clock: each match makes a move every P
+// them with ENTRAR_FILA so every match is cross-peer, one player on the host and one on the
+// shadow (--pairing move, the default: a local pair sends one player to the shadow's node;
+// strict: at most one bot waits per node, so pairs form across peers), and once about K matches are in play starts the clock: each match makes a move every P
 // ms (--saturate: as soon as both players saw the previous one). Matches that end are
 // replaced (their bots queue again and the new pairs choose a hand with PRONTO and play),
 // so the load holds. Measured per move inside the window: JOGAR publish → both players
 // have the ATUALIZACAO_JOGO with that eventSeq. Replication latency is the nodes'
 // trinca_replication_latency_seconds histogram (delta over the window, interpolated in its
 // buckets); RSS is the max VmRSS over the peers, sampled every second. The bots share the
-// machine's cores with the three nodes. Prints ONE JSON object on stdout.
+// machine's cores with the three nodes: what they cost is reported too (cpu_cores_bench,
+// bench_cpu_us_per_move, packets per move). Prints ONE JSON object on stdout.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Arena, type Pairing } from './match-arena.ts';
+import { received } from './match-bot.ts';
+import { traffic } from './lite-mqtt.ts';
 import { cpuSeconds, histogram, histogramDelta, histogramPercentile, metricsText, rssMb, startMatchCluster, type MatchCluster } from './match-support.ts';
+import { profileWindow } from './profile.ts';
 import { installSignalCleanup, log, percentile, round, sleep } from './support.ts';
 
 const { values } = parseArgs({
@@ -85,6 +89,9 @@ async function main(): Promise<void> {
     await sleep(warmup * 1000);
     const before = await Promise.all(peers.map((p) => metricsText(mc, p)));
     const cpu0 = peers.map((p) => cpuSeconds(p.proc?.pid));
+    const prof = await profileWindow();
+    const traffic0 = { ...traffic };
+    const received0 = new Map(received);
     const benchCpu0 = process.cpuUsage();
     const machine0 = machineBusySeconds();
     let rss = 0;
@@ -101,6 +108,13 @@ async function main(): Promise<void> {
     const after = await Promise.all(peers.map((p) => metricsText(mc, p)));
     const cpu1 = peers.map((p) => cpuSeconds(p.proc?.pid));
     const benchCpu = process.cpuUsage(benchCpu0);
+    const packetsIn = traffic.packetsIn - traffic0.packetsIn;
+    const packetsOut = traffic.packetsOut - traffic0.packetsOut;
+    const writes = traffic.writes - traffic0.writes;
+    log('bot events received in the window, per move', Object.fromEntries([...received].map(([k, v]) => [k, round((v - (received0.get(k) ?? 0)) / Math.max(1, arena.movesInWindow), 3)])));
+    const profFile = await prof.stop();
+    if (profFile) log('bench profile of the window', { file: profFile });
+    log('bench cpu in the window', { user_s: round(benchCpu.user / 1e6, 3), system_s: round(benchCpu.system / 1e6, 3), moves: arena.movesInWindow });
     const machineBusy = machineBusySeconds() - machine0;
     const wall = seconds;
     clearInterval(sweeper);
@@ -135,6 +149,12 @@ async function main(): Promise<void> {
       replications: repl.get(Infinity) ?? 0,
       cpu_cores_nodes: nodesCpu.map((c) => round(c)),
       cpu_cores_bench: round(benchCores),
+      // The load generator's own CPU per move: what the bots cost (user + system, all threads).
+      bench_cpu_us_per_move: Math.round(((benchCpu.user + benchCpu.system) / Math.max(1, arena.movesInWindow)) * 10) / 10,
+      // MQTT packets the bots received and sent per move (turnover included), and socket writes.
+      bench_packets_in_per_move: round(packetsIn / Math.max(1, arena.movesInWindow), 2),
+      bench_packets_out_per_move: round(packetsOut / Math.max(1, arena.movesInWindow), 2),
+      bench_writes_per_move: round(writes / Math.max(1, arena.movesInWindow), 2),
       // CPU used on this machine by processes that are neither the nodes nor the bench.
       cpu_cores_others: round(Math.max(0, machineBusy / wall - nodesCpu.reduce((a, b) => a + b, 0) - benchCores)),
       node_cpu_ms_per_move: round((nodesCpu.reduce((a, b) => a + b, 0) * 1000) / Math.max(1, arena.movesInWindow / seconds), 3),

@@ -4,83 +4,13 @@
 // never runs dry), then playing at a pace set by the arena and re-queueing when a match
 // ends so the load holds. Per move the arena measures publish(JOGAR) → both players have
 // the ATUALIZACAO_JOGO with that eventSeq.
-import { randomBytes, randomUUID } from 'node:crypto';
-import { LiteMqtt } from './lite-mqtt.ts';
-import { commandsTopic, matchEventsTopic, playerEventsTopic } from '../protocol/topics.ts';
+import { Bot, type NodeAddr } from './match-bot.ts';
+import type { EventScan } from './event-scan.ts';
+import { matchEventsTopic } from '../protocol/topics.ts';
+
+export { Bot, type NodeAddr } from './match-bot.ts';
 
 const REQUEUE_DELAY_MS = 300;
-
-export type Ev = { type: string; requestId?: string; [k: string]: unknown };
-
-export interface NodeAddr {
-  id: string;
-  mqttPort: number;
-}
-
-export class Bot {
-  readonly id = randomUUID();
-  readonly token = randomBytes(32).toString('base64url');
-  client = new LiteMqtt();
-  /** Cards this bot owns (its first pack), offered with PRONTO in later matches. */
-  cards: string[] | null = null;
-  hand: string[] = [];
-  match: MatchRec | null = null;
-  /** The match id of the last PARTIDA_ENCONTRADA (null when free). */
-  matchId: string | null = null;
-  seenSeq = 0;
-  queuedAt = 0;
-  private n = 0;
-  private readonly waiting = new Map<string, (e: Ev) => void>();
-  onEvent: (bot: Bot, e: Ev, match: boolean) => void = () => undefined;
-
-  constructor(public node: number) {}
-
-  async connect(addr: NodeAddr): Promise<void> {
-    this.client = new LiteMqtt();
-    this.client.onMessage = (topic, payload) => {
-      let e: Ev;
-      try {
-        e = JSON.parse(payload.toString('utf8')) as Ev;
-      } catch {
-        return;
-      }
-      if (e.requestId) {
-        const w = this.waiting.get(e.requestId);
-        if (w) {
-          this.waiting.delete(e.requestId);
-          w(e);
-        }
-      }
-      this.onEvent(this, e, topic.charCodeAt(0) === 112 /* 'p'artidas */);
-    };
-    await this.client.connect({ host: '127.0.0.1', port: addr.mqttPort, clientId: `${this.id}.b-${randomBytes(2).toString('hex')}`, username: this.id, password: this.token, keepaliveS: 0 });
-    const qos = await this.client.subscribe(playerEventsTopic(this.id));
-    if (qos === 128) throw new Error('own events topic refused');
-  }
-
-  /** Sends a command; resolves with its reply (result or ERRO), or ERRO TIMEOUT. */
-  request(cmd: Record<string, unknown>, timeoutMs = 15_000): Promise<Ev> {
-    const requestId = `q${++this.n}`;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(requestId);
-        resolve({ type: 'ERRO', code: 'TIMEOUT', message: `no reply in ${timeoutMs} ms`, requestId });
-      }, timeoutMs);
-      this.waiting.set(requestId, (e) => {
-        clearTimeout(timer);
-        resolve(e);
-      });
-      this.client.publish(commandsTopic(this.id), JSON.stringify({ ...cmd, requestId }));
-    });
-  }
-
-  /** Fire-and-forget command with a known requestId (the reply comes to onEvent/waiting). */
-  send(cmd: Record<string, unknown>, onReply: (e: Ev) => void): void {
-    const requestId = `q${++this.n}`;
-    this.waiting.set(requestId, onReply);
-    this.client.publish(commandsTopic(this.id), JSON.stringify({ ...cmd, requestId }));
-  }
-}
 
 export interface MatchRec {
   id: string;
@@ -91,7 +21,10 @@ export interface MatchRec {
   turn: string | null;
   host: string;
   shadow: string;
-  pending: { seq: number; t0: number; seen: number } | null;
+  /** The move in flight: the eventSeq it makes (0: none), when it was sent, which bots saw it (bits 1, 2). */
+  pendingSeq: number;
+  pendingT0: number;
+  pendingSeen: number;
   nextAt: number;
   timer: NodeJS.Timeout | null;
   ended: boolean;
@@ -151,10 +84,21 @@ export class Arena {
   /** ENTRAR_FILA → PARTIDA_ENCONTRADA per bot. */
   readonly queueMs: number[] = [];
 
+  /** Bots waiting out REQUEUE_DELAY_MS, oldest first (one timer for all). */
+  private readonly requeueAt: { bot: Bot; at: number }[] = [];
+  private requeueTimer: NodeJS.Timeout | null = null;
+  /** Answers requests that went unanswered (ERRO TIMEOUT), for every bot at once. */
+  private readonly expirer: NodeJS.Timeout;
+
   constructor(readonly o: ArenaOptions) {
     this.idle = o.nodes.map(() => []);
     this.slot = o.nodes.map(() => null);
     o.nodes.forEach((n, i) => this.nodeIndex.set(n.id, i));
+    this.expirer = setInterval(() => {
+      const now = performance.now();
+      for (const b of this.bots) b.expire(now);
+    }, 1000);
+    this.expirer.unref();
   }
 
   err(code: string): void {
@@ -166,7 +110,8 @@ export class Arena {
     const fresh: Bot[] = [];
     for (let i = 0; i < n; i++) {
       const b = new Bot((this.bots.length + i) % this.o.nodes.length);
-      b.onEvent = (bot, e, m) => this.onEvent(bot, e, m);
+      b.onEvent = (bot, f, m) => this.onEvent(bot, f, m);
+      b.onMoveReply = (bot, f) => this.onMoveReply(bot, f);
       fresh.push(b);
     }
     for (let i = 0; i < fresh.length; i += batch) {
@@ -210,7 +155,7 @@ export class Arena {
   private join(b: Bot, again: () => boolean): void {
     b.send({ type: 'ENTRAR_FILA' }, (r) => {
       if (r.type === 'AGUARDANDO_OPONENTE') return;
-      this.err(`ENTRAR_FILA:${String(r.code)}`);
+      this.err(`ENTRAR_FILA:${r.code}`);
       if (again() && this.requeue) setTimeout(() => this.join(b, again), 250);
     });
   }
@@ -231,11 +176,37 @@ export class Arena {
     }
   }
 
-  private onEvent(bot: Bot, e: Ev, onMatchTopic: boolean): void {
-    const now = performance.now();
-    switch (e.type) {
+  private onEvent(bot: Bot, f: EventScan, onMatchTopic: boolean): void {
+    switch (f.type) {
+      case 'ATUALIZACAO_JOGO': {
+        const m = bot.match;
+        if (!onMatchTopic || !m || f.matchId !== m.id) return;
+        const seq = f.eventSeq;
+        if (seq > bot.seenSeq) bot.seenSeq = seq;
+        if (seq > m.seq) {
+          m.seq = seq;
+          m.phase = f.phase;
+          m.turn = f.turn;
+        }
+        if (m.pendingSeq !== 0 && seq >= m.pendingSeq) {
+          const bit = m.bots[0] === bot ? 1 : 2;
+          if ((m.pendingSeen & bit) === 0) {
+            m.pendingSeen |= bit;
+            if (m.pendingSeen === 3) this.moveSeen(m, performance.now());
+          }
+        }
+        this.maybeMove(m);
+        return;
+      }
+      case 'MAO':
+        if (bot.match && f.matchId === bot.match.id) {
+          bot.hand = f.ids;
+          this.maybeMove(bot.match);
+        }
+        return;
       case 'PARTIDA_ENCONTRADA': {
-        const id = e.matchId as string;
+        const now = performance.now();
+        const id = f.matchId;
         if (bot.matchId === id) return;
         bot.matchId = id;
         if (bot.queuedAt) this.queueMs.push(now - bot.queuedAt);
@@ -245,7 +216,7 @@ export class Arena {
         this.freeSlot(bot);
         let m = this.matches.get(id);
         if (!m) {
-          m = { id, bots: [], seq: 0, phase: '', turn: null, host: e.host as string, shadow: e.shadow as string, pending: null, nextAt: 0, timer: null, ended: false, handsAsked: false, moves: 0, createdAt: now };
+          m = { id, bots: [], seq: 0, phase: '', turn: null, host: f.host, shadow: f.shadow, pendingSeq: 0, pendingT0: 0, pendingSeen: 0, nextAt: 0, timer: null, ended: false, handsAsked: false, moves: 0, createdAt: now };
           this.matches.set(id, m);
           this.matchesCreated++;
         }
@@ -254,37 +225,9 @@ export class Arena {
         if (m.bots.length === 2) void this.settle(m);
         return;
       }
-      case 'MAO':
-        if (bot.match && e.matchId === bot.match.id) {
-          bot.hand = (e.hand as { id: string }[]).map((c) => c.id);
-          this.maybeMove(bot.match);
-        }
-        return;
-      case 'ATUALIZACAO_JOGO': {
-        const m = bot.match;
-        if (!onMatchTopic || !m || e.matchId !== m.id) return;
-        const seq = e.eventSeq as number;
-        if (seq > bot.seenSeq) bot.seenSeq = seq;
-        if (seq > m.seq) {
-          m.seq = seq;
-          m.phase = e.phase as string;
-          m.turn = (e.turn as string | null) ?? null;
-          m.host = e.host as string;
-        }
-        const p = m.pending;
-        if (p && seq >= p.seq) {
-          const bit = m.bots[0] === bot ? 1 : 2;
-          if ((p.seen & bit) === 0) {
-            p.seen |= bit;
-            if (p.seen === 3) this.moveSeen(m, now - p.t0, now);
-          }
-        }
-        this.maybeMove(m);
-        return;
-      }
       case 'FIM_DE_JOGO': {
         const m = bot.match;
-        if (!onMatchTopic || !m || e.matchId !== m.id) return;
+        if (!onMatchTopic || !m || f.matchId !== m.id) return;
         this.leaveMatch(bot, m);
         if (!m.ended && m.bots.every((b) => b.match !== m)) {
           // Both bots have the end (each saw its ATUALIZACAO_JOGO first, on the same connection).
@@ -292,8 +235,8 @@ export class Arena {
           this.matchesEnded++;
           if (this.moving && this.firstEndAt === Infinity) this.firstEndAt = performance.now();
           if (m.timer) clearTimeout(m.timer);
-          if (m.pending && m.pending.seen !== 3) this.err('MOVE_UNSEEN_AT_END');
-          m.pending = null;
+          if (m.pendingSeq !== 0 && m.pendingSeen !== 3) this.err('MOVE_UNSEEN_AT_END');
+          m.pendingSeq = 0;
         }
         return;
       }
@@ -333,18 +276,28 @@ export class Arena {
     else m.phase = 'FINALIZADO';
     // Like a player pressing "play again": the host records the result in the ledger
     // meanwhile, so the new ENTRAR_FILA is not refused with PLAYER_IN_MATCH.
-    setTimeout(() => this.queue(bot), REQUEUE_DELAY_MS);
+    this.requeueAt.push({ bot, at: performance.now() + REQUEUE_DELAY_MS });
+    if (!this.requeueTimer) this.requeueTimer = setTimeout(() => this.requeueDue(), REQUEUE_DELAY_MS);
+  }
+
+  private requeueDue(): void {
+    this.requeueTimer = null;
+    const now = performance.now();
+    let i = 0;
+    while (i < this.requeueAt.length && this.requeueAt[i].at <= now) this.queue(this.requeueAt[i++].bot);
+    this.requeueAt.splice(0, i);
+    if (this.requeueAt.length > 0) this.requeueTimer = setTimeout(() => this.requeueDue(), Math.max(1, this.requeueAt[0].at - now));
   }
 
   private async chooseHand(b: Bot, m: MatchRec): Promise<void> {
     for (let attempt = 0; attempt < 30 && b.match === m && !m.ended; attempt++) {
       const r = b.cards ? await b.request({ type: 'PRONTO', cardIds: b.cards }) : await b.request({ type: 'COMPRAR' });
       if (r.type === 'PACOTE_RESULTADO') {
-        b.cards = (r.cards as { id: string }[]).map((c) => c.id);
+        b.cards = r.ids;
         return;
       }
       if (r.type === 'OK') return;
-      this.err(`${b.cards ? 'PRONTO' : 'COMPRAR'}:${String(r.code)}`);
+      this.err(`${b.cards ? 'PRONTO' : 'COMPRAR'}:${r.code}`);
       if (r.code === 'HAND_ALREADY_SET') return;
       if (r.code === 'CARD_NOT_OWNED' || r.code === 'CARD_IN_MATCH') b.cards = null;
       await new Promise((res) => setTimeout(res, 200));
@@ -361,8 +314,9 @@ export class Arena {
   }
 
   private maybeMove(m: MatchRec): void {
-    if (!this.moving || m.ended || m.pending || m.phase !== 'JOGANDO' || m.bots.length < 2 || m.timer) return;
-    if (m.bots.some((b) => b.seenSeq < m.seq)) return; // both must have the latest view
+    if (!this.moving || m.ended || m.pendingSeq !== 0 || m.phase !== 'JOGANDO' || m.bots.length < 2 || m.timer) return;
+    const [a, b] = m.bots;
+    if (a.seenSeq < m.seq || b.seenSeq < m.seq) return; // both must have the latest view
     const now = performance.now();
     if (m.nextAt === 0) m.nextAt = now + (this.o.saturate ? 0 : Math.random() * this.o.paceMs);
     if (!this.o.saturate && now < m.nextAt) {
@@ -372,25 +326,30 @@ export class Arena {
       }, m.nextAt - now);
       return;
     }
-    const mover = m.bots.find((b) => b.id === m.turn);
+    const mover = a.id === m.turn ? a : b.id === m.turn ? b : null;
     if (!mover || mover.hand.length === 0) return;
     const card = mover.hand.shift()!;
-    const t0 = performance.now();
-    m.pending = { seq: m.seq + 1, t0, seen: 0 };
-    m.nextAt = t0 + this.o.paceMs;
-    const pending = m.pending;
-    mover.send({ type: 'JOGAR', cardId: card }, (r) => {
-      if (r.type === 'OK') return;
-      this.err(`JOGAR:${String(r.code)}`);
-      if (m.pending === pending) {
-        m.pending = null;
-        setTimeout(() => this.maybeMove(m), 100);
-      }
-    });
+    m.pendingSeq = m.seq + 1;
+    m.pendingT0 = now;
+    m.pendingSeen = 0;
+    m.nextAt = now + this.o.paceMs;
+    mover.play(card, m.pendingSeq);
   }
 
-  private moveSeen(m: MatchRec, ms: number, now: number): void {
-    m.pending = null;
+  /** The reply to a bot's JOGAR: OK (the update comes on the match topic) or a refusal. */
+  private onMoveReply(bot: Bot, f: EventScan): void {
+    if (f.type === 'OK') return;
+    this.err(`JOGAR:${f.code}`);
+    const m = bot.match;
+    if (m && m.pendingSeq !== 0 && m.pendingSeq === bot.moveSeq) {
+      m.pendingSeq = 0;
+      setTimeout(() => this.maybeMove(m), 100);
+    }
+  }
+
+  private moveSeen(m: MatchRec, now: number): void {
+    const ms = now - m.pendingT0;
+    m.pendingSeq = 0;
     m.moves++;
     this.movesTotal++;
     if (this.moving) this.moveLog.push(now, ms);
@@ -404,9 +363,9 @@ export class Arena {
   sweep(maxAgeMs = 10_000): void {
     const now = performance.now();
     for (const m of this.matches.values()) {
-      if (m.pending && now - m.pending.t0 > maxAgeMs) {
+      if (m.pendingSeq !== 0 && now - m.pendingT0 > maxAgeMs) {
         this.err('MOVE_NOT_SEEN_10S');
-        m.pending = null;
+        m.pendingSeq = 0;
         this.maybeMove(m);
       }
     }
@@ -422,6 +381,8 @@ export class Arena {
   close(): void {
     this.moving = false;
     this.requeue = false;
+    clearInterval(this.expirer);
+    if (this.requeueTimer) clearTimeout(this.requeueTimer);
     for (const m of this.matches.values()) if (m.timer) clearTimeout(m.timer);
     for (const b of this.bots) b.client.destroy();
   }

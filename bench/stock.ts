@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { runLeaderFailover, type FailoverResult } from './leader-failover.ts';
-import { log, percentile, round, sleep, startBenchCluster, waitForConvergence, installSignalCleanup, type BenchCluster } from './support.ts';
+import { benchCpuMeter, log, percentile, round, sleep, startBenchCluster, waitForConvergence, installSignalCleanup, type BenchCluster } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -77,6 +77,9 @@ interface ThroughputResult {
   /** CPU of the three peers (and of this process) per acknowledged pack in the window. */
   cpu_ms_per_pack: number | null;
   bench_cpu_ms_per_pack: number | null;
+  /** CPU of each peer and of this process over the window, in cores. */
+  cpu_cores_nodes: (number | null)[];
+  cpu_cores_bench: number | null;
 }
 
 async function throughput(bc: BenchCluster): Promise<ThroughputResult> {
@@ -128,6 +131,7 @@ async function throughput(bc: BenchCluster): Promise<ThroughputResult> {
     clearTimeout(stopCpu);
   }
   const used = pids.map((_, i) => (cpuFrom[i] != null && cpuTo[i] != null ? cpuTo[i]! - cpuFrom[i]! : null));
+  const cores = (ms: number | null | undefined) => (ms == null ? null : round(ms / 1000 / seconds));
   const perPack = (ms: (number | null)[]) => (latencies.length > 0 && ms.every((x) => x !== null) ? round((ms as number[]).reduce((a, b) => a + b, 0) / latencies.length, 3) : null);
   log('cpu during the window (ms)', Object.fromEntries(used.map((u, i) => [i < peers.length ? peers[i].id : 'bench', u])));
   if (errors > 0) log('purchases failed', { errors, first: firstError });
@@ -145,6 +149,8 @@ async function throughput(bc: BenchCluster): Promise<ThroughputResult> {
     max_ms: round(latencies[latencies.length - 1] ?? NaN),
     cpu_ms_per_pack: perPack(used.slice(0, peers.length)),
     bench_cpu_ms_per_pack: perPack(used.slice(peers.length)),
+    cpu_cores_nodes: used.slice(0, peers.length).map(cores),
+    cpu_cores_bench: cores(used[peers.length]),
   };
 }
 
@@ -164,9 +170,12 @@ async function main(): Promise<void> {
     const st = await bc.client.status(bc.cluster.peers[0]);
     log('replicas agree after the run', { digest, sold: st.sold, total: st.total });
     let fo: FailoverResult | null = null;
+    let foBenchCores: number | null = null;
     if (!values['skip-failover']) {
       log('leader failover run', { trials, buyers: failoverBuyers });
+      const foCpu = benchCpuMeter();
       fo = await runLeaderFailover(bc, { trials, buyers: failoverBuyers });
+      foBenchCores = foCpu.cores();
       log('failover', { failover_ms: fo.failover_ms });
     }
     const out = {
@@ -179,6 +188,8 @@ async function main(): Promise<void> {
       errors: tp.errors,
       elections,
       cpu_ms_per_pack: tp.cpu_ms_per_pack,
+      cpu_cores_nodes: tp.cpu_cores_nodes,
+      cpu_cores_bench: tp.cpu_cores_bench,
       ...(fo
         ? {
             failover_trials: fo.trials,
@@ -186,6 +197,7 @@ async function main(): Promise<void> {
             failover_ms_p99: fo.failover_ms_p99,
             failover_ms_max: fo.failover_ms_max,
             failover_failed_trials: fo.failed_trials,
+            failover_cpu_cores_bench: foBenchCores,
           }
         : {}),
     };

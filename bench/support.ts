@@ -22,6 +22,18 @@ export function percentile(sorted: number[], p: number): number {
 
 export const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
+/** This process's CPU (user + system, all threads) since the call, in cores of wall time. */
+export function benchCpuMeter(): { cores: () => number } {
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
+  return {
+    cores: () => {
+      const c = process.cpuUsage(cpu0);
+      return round((c.user + c.system) / 1000 / Math.max(1, performance.now() - wall0));
+    },
+  };
+}
+
 export interface Reply {
   status: number;
   body: Record<string, unknown>;
