@@ -11,7 +11,7 @@
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { Peer } from '../test/support/peer.ts';
-import { log, percentile, round, sleep, startBenchCluster, waitForConvergence, waitForStableLeader, installSignalCleanup, type BenchCluster } from './support.ts';
+import { benchCpuMeter, log, percentile, round, sleep, startBenchCluster, waitForConvergence, waitForStableLeader, installSignalCleanup, type BenchCluster } from './support.ts';
 
 export interface FailoverOptions {
   trials: number;
@@ -141,8 +141,10 @@ async function main(): Promise<void> {
   const bc = await startBenchCluster({ stockScale, players: Math.max(buyers, 8) });
   installSignalCleanup(() => bc.cluster.stop());
   try {
+    const meter = benchCpuMeter();
     const r = await runLeaderFailover(bc, { trials, buyers });
-    process.stdout.write(JSON.stringify({ trials: r.trials, failover_ms_p50: r.failover_ms_p50, failover_ms_p99: r.failover_ms_p99, failover_ms_max: r.failover_ms_max, failover_ms_min: r.failover_ms_min, failed_trials: r.failed_trials, buyers }) + '\n');
+    const out = { trials: r.trials, failover_ms_p50: r.failover_ms_p50, failover_ms_p99: r.failover_ms_p99, failover_ms_max: r.failover_ms_max, failover_ms_min: r.failover_ms_min, failed_trials: r.failed_trials, buyers, cpu_cores_bench: meter.cores() };
+    process.stdout.write(JSON.stringify(out) + '\n');
     log('all trials', { failover_ms: r.failover_ms });
   } finally {
     bc.client.close();
