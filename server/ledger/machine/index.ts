@@ -22,6 +22,7 @@ export {
   getTrade,
   pendingTradesFor,
   historyOf,
+  playedMatchOf,
   type HistoryView,
   type StockStatus,
   type PlayerView,
@@ -48,5 +49,6 @@ export {
   type TradeView,
 } from './commands.ts';
 export { tradeOfferProblem, MAX_PENDING_OFFERS } from './trade.ts';
+export { FINISHED_MATCHES_KEPT, CLOSED_TRADES_KEPT, PURCHASES_KEPT_PER_PLAYER } from './retention.ts';
 export { CATALOG_VERSION, MAX_STOCK_SCALE, cardPrefix } from './stock.ts';
 export { rarityForRoll, availableRarity } from './draw.ts';
