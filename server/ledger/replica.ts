@@ -6,6 +6,7 @@ import {
   deserializeLedger,
   markApplied,
   serializeLedger,
+  type BatchCommand,
   type LedgerCommand,
   type LedgerResult,
   type LedgerState,
@@ -35,9 +36,16 @@ export class LedgerReplica implements StateMachine<LedgerResult> {
       markApplied(this.state, ctx);
       return null;
     }
-    const cmd = entry.data as LedgerCommand;
+    const cmd = entry.data as LedgerCommand | BatchCommand;
     const result = applyCommand(this.state, cmd, ctx);
-    for (const l of this.listeners) l(cmd, result, entry);
+    if (cmd.type === 'BATCH' && result.ok && 'results' in result) {
+      // Observers see each command of a batch with its own result, as if it had its own entry.
+      cmd.commands.forEach((inner, i) => {
+        for (const l of this.listeners) l(inner as LedgerCommand, result.results[i], entry);
+      });
+    } else {
+      for (const l of this.listeners) l(cmd as LedgerCommand, result, entry);
+    }
     return result;
   }
 

@@ -1,7 +1,7 @@
 // The one entry point that changes ledger state, called for each committed log entry in
 // log order on every replica. Deterministic: same state + same command + same index gives
 // the same result and the same new state everywhere.
-import { fail, ledgerCommandSchema, type LedgerCommand, type LedgerResult } from './commands.ts';
+import { fail, ledgerCommandSchema, ledgerEntrySchema, type LedgerCommand, type LedgerResult } from './commands.ts';
 import type { ApplyContext } from './context.ts';
 import { matchCreated, matchFailover, matchFinished, matchHand } from './matches.ts';
 import { applyMember } from './membership.ts';
@@ -28,6 +28,18 @@ export function applyCommand(state: LedgerState, cmd: unknown, ctx: ApplyContext
   }
   state.lastApplied = ctx.index;
   state.lastAppliedTerm = ctx.term;
+  const parsed = ledgerEntrySchema.safeParse(cmd);
+  if (!parsed.success) return fail('BAD_COMMAND', describe(cmd, parsed.error.issues));
+  if (parsed.data.type !== 'BATCH') return dispatch(state, parsed.data, ctx);
+  return { ok: true, results: parsed.data.commands.map((inner) => applyInner(state, inner, ctx)) };
+}
+
+const SINGLE_ONLY = new Set(['BATCH', 'ADD_MEMBER', 'PROMOTE_MEMBER', 'REMOVE_MEMBER', 'UPDATE_MEMBER_ADDRESS']);
+
+/** One command of a BATCH: validated on its own, applied under the batch's index. */
+function applyInner(state: LedgerState, cmd: unknown, ctx: ApplyContext): LedgerResult {
+  const type = typeof cmd === 'object' && cmd !== null && 'type' in cmd ? (cmd as { type: unknown }).type : undefined;
+  if (typeof type === 'string' && SINGLE_ONLY.has(type)) return fail('BAD_COMMAND', `${type} cannot be part of a BATCH`);
   const parsed = ledgerCommandSchema.safeParse(cmd);
   if (!parsed.success) return fail('BAD_COMMAND', describe(cmd, parsed.error.issues));
   return dispatch(state, parsed.data, ctx);

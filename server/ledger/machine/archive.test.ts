@@ -5,7 +5,7 @@ import { describe, it, expect } from 'vitest';
 import { applyCommand } from './apply.ts';
 import { checkInvariants } from './invariants.ts';
 import { collectionOf, getMatch, getPlayer, getPurchase, historyOf, leaderboard, playedMatchOf } from './queries.ts';
-import { FINISHED_MATCHES_KEPT, PURCHASES_KEPT_PER_PLAYER } from './retention.ts';
+import { AgeQueue, FINISHED_MATCHES_KEPT, PURCHASES_KEPT_PER_PLAYER } from './retention.ts';
 import { deserializeLedger, ledgerDigest, serializeLedger } from './snapshot.ts';
 import { Harness, expectCode, serializeLedgerV3 } from './test-helpers.ts';
 import type { LedgerCommand } from './commands.ts';
@@ -143,5 +143,64 @@ describe('purchases', () => {
     for (const s of [h.state, copy]) applyCommand(s, { type: 'BUY_PACK', requestId: 'next', playerId: 'p' }, { index: h.index + 1, term: 1 });
     expect(getPurchase(copy, 'r8')).toBeNull();
     expect(ledgerDigest(copy)).toBe(ledgerDigest(h.state));
+  });
+});
+
+describe('BATCH entries', () => {
+  it('apply each command with its own result under one index; nesting and membership are refused per command', () => {
+    const h = new Harness();
+    h.register('a');
+    const r = h.apply({
+      type: 'BATCH',
+      commands: [
+        { type: 'BUY_PACK', requestId: 'x1', playerId: 'a' },
+        { type: 'BUY_PACK', requestId: 'x2', playerId: 'ghost' },
+        { type: 'BATCH', commands: [{ type: 'BUY_PACK', requestId: 'x3', playerId: 'a' }] },
+        { type: 'ADD_MEMBER', id: 'n9', address: 'http://x', mqttPort: 1 },
+        { type: 'NOPE' },
+        { type: 'BUY_PACK', requestId: 'x4', playerId: 'a' },
+      ],
+    });
+    expect(r.ok && 'results' in r && r.results.map((x) => (x.ok ? 'ok' : x.code))).toEqual(['ok', 'UNKNOWN_PLAYER', 'BAD_COMMAND', 'BAD_COMMAND', 'BAD_COMMAND', 'ok']);
+    expect(getPurchase(h.state, 'x1')?.index).toBe(h.index);
+    expect(getPurchase(h.state, 'x4')?.index).toBe(h.index);
+    expect(getPurchase(h.state, 'x1')?.cards).not.toEqual(getPurchase(h.state, 'x4')?.cards);
+    expect(h.state.members.has('n9')).toBe(false);
+    expectCode(h.apply({ type: 'BATCH', commands: [] }), 'BAD_COMMAND');
+    expect(checkInvariants(h.state)).toEqual([]);
+  });
+
+  it('matches finishing in one entry are forgotten together, the same after a snapshot', () => {
+    const { h, hands } = twoPlayers();
+    playMany((c) => h.apply(c), FINISHED_MATCHES_KEPT - 4, hands);
+    // Ten other pairs finish their matches in one BATCH entry: 1,030 finished, so the six oldest go.
+    const pairs = Array.from({ length: 10 }, (_, i) => [`x${i}`, `y${i}`]);
+    for (const [x, y] of pairs) {
+      h.register(x);
+      h.register(y);
+    }
+    h.apply({ type: 'BATCH', commands: pairs.map(([x, y], i) => ({ type: 'MATCH_CREATED', matchId: `b${i}`, players: [x, y], host: 'n1', shadow: null, seed: 's' })) });
+    h.apply({ type: 'BATCH', commands: pairs.map(([x, y], i) => ({ type: 'MATCH_FINISHED', matchId: `b${i}`, winnerId: null, reason: 'EMPATE', scores: { [x]: 0, [y]: 0 } })) });
+    expect(h.state.matches.size).toBe(FINISHED_MATCHES_KEPT);
+    expect(getMatch(h.state, 'm5')).toBeNull();
+    expect(getMatch(h.state, 'm6')).not.toBeNull();
+    expect(checkInvariants(h.state)).toEqual([]);
+    const copy = deserializeLedger(JSON.parse(JSON.stringify(serializeLedger(h.state))));
+    expect(ledgerDigest(copy)).toBe(ledgerDigest(h.state));
+  });
+});
+
+describe('AgeQueue', () => {
+  it('drops whole oldest index groups, never the newest one, whatever the push order inside a group', () => {
+    const dropped: string[] = [];
+    const q = new AgeQueue();
+    for (const [id, at] of [['a', 1], ['b', 2], ['c', 2], ['d', 3]] as const) q.push(id, at);
+    q.trim(2, (id) => dropped.push(id));
+    expect([...q.values()]).toEqual(['d']); // b and c share index 2: both go, or neither
+    expect(dropped).toEqual(['a', 'b', 'c']);
+    for (const id of ['e', 'f', 'g']) q.push(id, 4);
+    q.trim(2, (id) => dropped.push(id));
+    expect([...q.values()]).toEqual(['e', 'f', 'g']); // the newest group stays even above the limit
+    expect(AgeQueue.of([{ id: 'y', at: 4 }, { id: 'x', at: 1 }]).oneGroup()).toBe(false);
   });
 });

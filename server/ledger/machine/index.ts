@@ -31,6 +31,8 @@ export {
 } from './queries.ts';
 export {
   ledgerCommandSchema,
+  MAX_BATCH,
+  type BatchCommand,
   playerNameSchema,
   type LedgerCommand,
   type CommandType,
