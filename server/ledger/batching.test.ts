@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { RaftNode } from '../raft/raft-node.ts';
+import { RaftNode, snapshotPhase } from '../raft/raft-node.ts';
 import { createMetrics } from '../metrics/metrics.ts';
 import type { PeerClient } from '../http/peer-client.ts';
 import { LedgerReplica } from './replica.ts';
@@ -23,23 +23,23 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
-async function node(dataDir?: string) {
+async function node(dataDir?: string, id = 'n1', snapshotEvery = 1_000_000) {
   const dir = dataDir ?? (await mkdtemp(path.join(tmpdir(), 'trinca-batch-')));
   if (!dataDir) dirs.push(dir);
   const replica = new LedgerReplica('batch-cluster', 1);
   const seen: LedgerCommand[] = [];
   replica.onApplied((cmd) => seen.push(cmd));
   const raft = await RaftNode.open<LedgerResult>({
-    id: 'n1',
+    id,
     dataDir: dir,
     log,
-    metrics: createMetrics('n1'),
+    metrics: createMetrics(id),
     client: {} as PeerClient,
     addressOf: () => undefined,
     bootstrap: true,
     timing: { tickMs: 5, heartbeatTicks: 2, electionTicks: 10 },
     machine: replica,
-    snapshotEvery: 1_000_000,
+    snapshotEvery,
   });
   nodes.push(raft);
   raft.start();
@@ -109,5 +109,28 @@ describe('batched proposals', () => {
     while (again.raft.appliedIndex() < applied && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(again.replica.state.lastApplied).toBeGreaterThanOrEqual(applied);
     expect(ledgerDigest({ ...again.replica.state, lastApplied: n.replica.state.lastApplied, lastAppliedTerm: n.replica.state.lastAppliedTerm })).toBe(digest);
+  });
+});
+
+describe('snapshot stagger', () => {
+  it('peers applying the same log snapshot at different indexes, each on its own grid', async () => {
+    const every = 16;
+    const taken = new Map<string, number[]>();
+    for (const id of ['n1', 'n2']) {
+      const n = await node(undefined, id, every);
+      await n.service.submit({ type: 'REGISTER_PLAYER', playerId: 'a', name: 'a', tokenHash: 'h' });
+      const at: number[] = [];
+      for (let i = 0; i < 60; i++) {
+        await n.service.submit({ type: 'BUY_PACK', requestId: `r${i}`, playerId: 'a' });
+        const s = n.raft.status().snapshotIndex;
+        if (s > 0 && s !== at.at(-1)) at.push(s);
+      }
+      taken.set(id, at);
+      const phase = snapshotPhase(id, every);
+      expect(at.length).toBeGreaterThanOrEqual(3);
+      for (const s of at) expect((s - phase) % every).toBe(0);
+    }
+    expect(snapshotPhase('n1', every)).not.toBe(snapshotPhase('n2', every));
+    expect(taken.get('n1')).not.toEqual(taken.get('n2'));
   });
 });
