@@ -54,7 +54,9 @@ export class LedgerReplica implements StateMachine<LedgerResult> {
   }
 
   restore(data: unknown): void {
-    this.state = deserializeLedger(data);
+    const checked = typeof data === 'object' && data !== null ? validated.get(data) : undefined;
+    if (checked) validated.delete(data as object);
+    this.state = checked ?? deserializeLedger(data);
     for (const l of this.restoreListeners) l();
   }
 
@@ -63,12 +65,22 @@ export class LedgerReplica implements StateMachine<LedgerResult> {
     this.restoreListeners.push(fn);
   }
 
-  /** Whether snapshot data from a peer would restore (checked before the core accepts it). */
+  /**
+   * Whether snapshot data from a peer would restore (checked before the core accepts it).
+   * The state it loaded is kept for `restore` of the same data, so an InstallSnapshot is
+   * decoded once, not twice.
+   */
   static validSnapshot(data: unknown, clusterId: string): boolean {
     try {
-      return deserializeLedger(data).clusterId === clusterId;
+      const state = deserializeLedger(data);
+      if (state.clusterId !== clusterId) return false;
+      if (typeof data === 'object' && data !== null) validated.set(data, state);
+      return true;
     } catch {
       return false;
     }
   }
 }
+
+/** Snapshot data checked by validSnapshot → the state it loaded (taken once by restore). */
+const validated = new WeakMap<object, LedgerState>();

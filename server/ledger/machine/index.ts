@@ -4,7 +4,7 @@ export { createLedger, type LedgerConfig, type LedgerState } from './state.ts';
 export { applyCommand, markApplied } from './apply.ts';
 export type { ApplyContext } from './context.ts';
 export { checkInvariants } from './invariants.ts';
-export { serializeLedger, deserializeLedger, ledgerDigest, SNAPSHOT_VERSION, type LedgerSnapshot } from './snapshot.ts';
+export { serializeLedger, serializeLedgerFresh, deserializeLedger, ledgerDigest, SNAPSHOT_VERSION, type LedgerSnapshot } from './snapshot.ts';
 export {
   stockStatus,
   remainingCards,

@@ -9,7 +9,7 @@ import { fail, type CommandOf, type LedgerResult } from './commands.ts';
 import type { ApplyContext } from './context.ts';
 import { handRefusal } from './purchase.ts';
 import { matchView } from './queries.ts';
-import { HISTORY_LIMIT, type LedgerState, type MatchRecord } from './state.ts';
+import { HISTORY_LIMIT, touched, type LedgerState, type MatchRecord } from './state.ts';
 import { cardAt, cardIndexOf } from './stock.ts';
 
 export function matchCreated(
@@ -49,6 +49,7 @@ export function matchCreated(
   state.matches.set(m.matchId, m);
   pa.activeMatchId = m.matchId;
   pb.activeMatchId = m.matchId;
+  touched(state, a, b);
   return { ok: true, match: matchView(state, m) };
 }
 
@@ -131,6 +132,7 @@ export function matchFinished(
     else if (cmd.winnerId === id) p.wins += 1;
     else p.losses += 1;
     if (p.activeMatchId === m.matchId) p.activeMatchId = null;
+    touched(state, id);
   }
   for (const h of m.hands) if (h) for (const i of h) state.locked.delete(i);
   recordHistory(state, m, cmd.at ?? null);
@@ -155,5 +157,6 @@ export function recordHistory(state: LedgerState, m: MatchRecord, at: number | n
     });
     if (list.length > HISTORY_LIMIT) list.splice(0, list.length - HISTORY_LIMIT);
     state.history.set(id, list);
+    touched(state, id);
   });
 }

@@ -7,7 +7,7 @@ import { playedMatch, retainPurchase } from './archive.ts';
 import type { ApplyContext } from './context.ts';
 import { drawPack } from './draw.ts';
 import { seededRng } from './rng.ts';
-import { remainingCount, type LedgerState, type MatchRecord } from './state.ts';
+import { remainingCount, touched, type LedgerState, type MatchRecord } from './state.ts';
 import { cardAt } from './stock.ts';
 
 export function buyPack(state: LedgerState, cmd: CommandOf<'BUY_PACK'>, ctx: ApplyContext): LedgerResult<'BUY_PACK'> {
@@ -50,6 +50,7 @@ export function buyPack(state: LedgerState, cmd: CommandOf<'BUY_PACK'>, ctx: App
   const rec = { requestId: cmd.requestId, playerId: player.id, cards, remaining, index: ctx.index, matchId: cmd.matchId ?? null };
   state.purchases.set(rec.requestId, rec);
   retainPurchase(state, rec);
+  touched(state, player.id);
   if (match) {
     match.hands[seat] = cards.slice();
     for (const c of cards) state.locked.set(c, match.matchId);

@@ -13,7 +13,7 @@ import { decodeInts, encodeInts } from './intcodec.ts';
 import { recordHistory } from './matches.ts';
 import { hashHex } from './rng.ts';
 import { legacyRecords, legacySections, type VersionedRecords } from './snapshot-legacy.ts';
-import { createLedger, type HistoryRecord, type LedgerState, type MatchRecord, type PurchaseRecord } from './state.ts';
+import { createLedger, type HistoryRecord, type LedgerState, type MatchRecord, type PlayerRecord, type PurchaseRecord } from './state.ts';
 import { CATALOG_VERSION } from './stock.ts';
 import { indexPending } from './trade.ts';
 
@@ -90,30 +90,88 @@ const v4Sections = z.object({
 
 export type LedgerSnapshot = z.infer<typeof commonSchema> & z.infer<typeof v4Sections>;
 
+type PlayerTuple = LedgerSnapshot['players'][number];
+type PurchaseList = LedgerSnapshot['purchases'][number][1];
+type HistoryList = LedgerSnapshot['history'][number][1];
+
+/** A player's encoded part of the snapshot, reused until the player is `touched`. */
+interface PlayerPart {
+  player: PlayerTuple;
+  purchases: PurchaseList | null;
+  history: HistoryList | null;
+}
+
+/**
+ * Encoded player parts per state. Players are only ever appended to `players`, so the
+ * positions their history names stay valid. The snapshot returned shares these arrays:
+ * callers must not mutate it (copy it first, as the tests do).
+ */
+const parts = new WeakMap<LedgerState, Map<string, PlayerPart>>();
+
+/** Purchase and history records never change once made: each is encoded once. */
+const purchaseTuples = new WeakMap<PurchaseRecord, PurchaseList[number]>();
+const historyTuples = new WeakMap<HistoryRecord, HistoryList[number]>();
+
+function encodePlayer(state: LedgerState, p: PlayerRecord, position: Map<string, number>, reuse: boolean): PlayerPart {
+  const player: PlayerTuple = [p.id, p.name, p.tokenHash, p.wins, p.losses, p.draws, p.activeMatchId, p.registeredAt, encodeInts([...p.cards])];
+  const q = state.purchasesOf.get(p.id);
+  let purchases: PurchaseList | null = null;
+  if (q && q.size > 0) {
+    purchases = [];
+    for (const id of q.values()) {
+      const r = state.purchases.get(id)!;
+      let t = reuse ? purchaseTuples.get(r) : undefined;
+      if (!t) purchaseTuples.set(r, (t = [r.requestId, r.index, r.remaining, r.matchId, r.cards.slice()]));
+      purchases.push(t);
+    }
+  }
+  const h = state.history.get(p.id);
+  let history: HistoryList | null = null;
+  if (h && h.length > 0) {
+    history = [];
+    for (const e of h) {
+      let t = reuse ? historyTuples.get(e) : undefined;
+      if (!t) historyTuples.set(e, (t = [e.matchId, position.get(e.opponentId) ?? -1, e.result, e.reason, e.tricks[0], e.tricks[1], e.at]));
+      history.push(t);
+    }
+  }
+  return { player, purchases, history };
+}
+
+/**
+ * The state as a snapshot. Incremental: the players' parts (records, purchases, history:
+ * most of a big ledger) are re-encoded only for players changed since the previous call on
+ * this state; `serializeLedgerFresh` encodes everything (the tests compare the two).
+ */
 export function serializeLedger(state: LedgerState): LedgerSnapshot {
+  let cache = parts.get(state);
+  if (!cache) parts.set(state, (cache = new Map()));
+  const out = encode(state, cache);
+  state.dirty.clear();
+  return out;
+}
+
+/** `serializeLedger` without any cache: everything encoded again. */
+export function serializeLedgerFresh(state: LedgerState): LedgerSnapshot {
+  return encode(state, null);
+}
+
+function encode(state: LedgerState, cache: Map<string, PlayerPart> | null): LedgerSnapshot {
   const position = new Map<string, number>();
+  for (const id of state.players.keys()) position.set(id, position.size);
   const players: LedgerSnapshot['players'] = [];
   const purchases: LedgerSnapshot['purchases'] = [];
   const history: LedgerSnapshot['history'] = [];
   for (const p of state.players.values()) {
-    position.set(p.id, players.length);
-    players.push([p.id, p.name, p.tokenHash, p.wins, p.losses, p.draws, p.activeMatchId, p.registeredAt, encodeInts([...p.cards])]);
-  }
-  for (const p of state.players.values()) {
-    const pos = position.get(p.id)!;
-    const q = state.purchasesOf.get(p.id);
-    if (q && q.size > 0) {
-      const list: LedgerSnapshot['purchases'][number][1] = [];
-      for (const id of q.values()) {
-        const r = state.purchases.get(id)!;
-        list.push([r.requestId, r.index, r.remaining, r.matchId, r.cards.slice()]);
-      }
-      purchases.push([pos, list]);
+    let part = cache?.get(p.id);
+    if (!part || state.dirty.has(p.id)) {
+      part = encodePlayer(state, p, position, cache !== null);
+      cache?.set(p.id, part);
     }
-    const h = state.history.get(p.id);
-    if (h && h.length > 0) {
-      history.push([pos, h.map((e) => [e.matchId, position.get(e.opponentId) ?? -1, e.result, e.reason, e.tricks[0], e.tricks[1], e.at] as const)]);
-    }
+    const pos = players.length;
+    players.push(part.player);
+    if (part.purchases) purchases.push([pos, part.purchases]);
+    if (part.history) history.push([pos, part.history]);
   }
   const matches: LedgerSnapshot['matches'] = [];
   for (const m of state.matches.values()) {

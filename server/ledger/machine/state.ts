@@ -115,6 +115,12 @@ export interface LedgerState {
   closedTrades: AgeQueue;
   /** Derived: playerId → its retained purchases by index. */
   purchasesOf: Map<string, AgeQueue>;
+  /**
+   * Players whose snapshot part (record, purchases, history) changed since the last
+   * serializeLedger, which re-encodes only those (snapshot.ts). Every change to a player's
+   * record, purchases or history marks it (`touched`).
+   */
+  dirty: Set<string>;
 }
 
 export interface LedgerConfig {
@@ -148,7 +154,13 @@ export function createLedger(config: LedgerConfig): LedgerState {
     finished: new AgeQueue(),
     closedTrades: new AgeQueue(),
     purchasesOf: new Map(),
+    dirty: new Set(),
   };
+}
+
+/** Marks players whose record, purchases or history just changed (see `dirty`). */
+export function touched(state: LedgerState, ...playerIds: string[]): void {
+  for (const id of playerIds) state.dirty.add(id);
 }
 
 export function remainingCount(state: LedgerState): number {

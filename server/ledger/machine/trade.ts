@@ -14,7 +14,7 @@
 import { retainClosedTrade } from './archive.ts';
 import { fail, type CommandOf, type LedgerError, type LedgerResult, type TradeCloseReason } from './commands.ts';
 import type { ApplyContext } from './context.ts';
-import type { LedgerState, OfferRecord, TradeRecord } from './state.ts';
+import { touched, type LedgerState, type OfferRecord, type TradeRecord } from './state.ts';
 import { cardAt, cardIndexOf } from './stock.ts';
 
 /** Pending offers one player may have made at a time (bounds the state a player can grow). */
@@ -157,6 +157,7 @@ function swap(state: LedgerState, tradeId: string, offer: number, want: number, 
   to.cards.add(offer);
   state.owner[offer] = to.id;
   state.owner[want] = from.id;
+  touched(state, from.id, to.id);
   const rec: TradeRecord = { tradeId, fromPlayerId: from.id, toPlayerId: to.id, offerCard: offer, wantCard: want, index: ctx.index };
   state.trades.set(tradeId, rec);
   return rec;
