@@ -29,4 +29,13 @@ describe('LedgerReplica snapshots', () => {
     expect(ledgerDigest(target.state)).toBe(ledgerDigest(source.state));
     expect(serializeLedger(target.state).purchases[0][1]).toHaveLength(2);
   });
+
+  it('hands observers each command of a BATCH with its own result and the state it left', () => {
+    const r = new LedgerReplica('rep-cluster', 1);
+    const seen: string[] = [];
+    r.onApplied((cmd, result, entry) => seen.push(`${entry.index}:${cmd.type}:${result.ok ? 'ok' : result.code}:${r.state.purchases.size}`));
+    r.apply({ index: 1, term: 1, kind: 'command', data: { type: 'REGISTER_PLAYER', playerId: 'a', name: 'a', tokenHash: 'h' } } as never);
+    r.apply({ index: 2, term: 1, kind: 'command', data: { type: 'BATCH', commands: [{ type: 'BUY_PACK', requestId: 'r1', playerId: 'a' }, { type: 'BUY_PACK', requestId: 'x', playerId: 'b' }, { type: 'BUY_PACK', requestId: 'r2', playerId: 'a' }] } } as never);
+    expect(seen).toEqual(['1:REGISTER_PLAYER:ok:0', '2:BUY_PACK:ok:1', '2:BUY_PACK:UNKNOWN_PLAYER:1', '2:BUY_PACK:ok:2']);
+  });
 });

@@ -37,15 +37,12 @@ export class LedgerReplica implements StateMachine<LedgerResult> {
       return null;
     }
     const cmd = entry.data as LedgerCommand | BatchCommand;
-    const result = applyCommand(this.state, cmd, ctx);
-    if (cmd.type === 'BATCH' && result.ok && 'results' in result) {
-      // Observers see each command of a batch with its own result, as if it had its own entry.
-      cmd.commands.forEach((inner, i) => {
-        for (const l of this.listeners) l(inner as LedgerCommand, result.results[i], entry);
-      });
-    } else {
-      for (const l of this.listeners) l(cmd as LedgerCommand, result, entry);
-    }
+    // Observers see each command of a batch with its own result, right after it applied, as
+    // if it had an entry of its own (sharing the batch's index).
+    const result = applyCommand(this.state, cmd, ctx, (inner, r) => {
+      for (const l of this.listeners) l(inner as LedgerCommand, r, entry);
+    });
+    if (!(cmd.type === 'BATCH' && result.ok)) for (const l of this.listeners) l(cmd as LedgerCommand, result, entry);
     return result;
   }
 

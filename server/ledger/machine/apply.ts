@@ -21,8 +21,8 @@ import { trade, tradeDecline, tradeOffer } from './trade.ts';
  * re-applying old entries after a restart is the classic double-apply bug (etcd 3.5).
  */
 export function applyCommand<C extends LedgerCommand>(state: LedgerState, cmd: C, ctx: ApplyContext): LedgerResult<C['type']>;
-export function applyCommand(state: LedgerState, cmd: unknown, ctx: ApplyContext): LedgerResult;
-export function applyCommand(state: LedgerState, cmd: unknown, ctx: ApplyContext): LedgerResult {
+export function applyCommand(state: LedgerState, cmd: unknown, ctx: ApplyContext, onInner?: InnerObserver): LedgerResult;
+export function applyCommand(state: LedgerState, cmd: unknown, ctx: ApplyContext, onInner?: InnerObserver): LedgerResult {
   if (!Number.isSafeInteger(ctx.index) || ctx.index < state.lastApplied) {
     return fail('STALE_INDEX', `index ${ctx.index} is behind lastApplied ${state.lastApplied}`);
   }
@@ -31,8 +31,20 @@ export function applyCommand(state: LedgerState, cmd: unknown, ctx: ApplyContext
   const parsed = ledgerEntrySchema.safeParse(cmd);
   if (!parsed.success) return fail('BAD_COMMAND', describe(cmd, parsed.error.issues));
   if (parsed.data.type !== 'BATCH') return dispatch(state, parsed.data, ctx);
-  return { ok: true, results: parsed.data.commands.map((inner) => applyInner(state, inner, ctx)) };
+  const results: LedgerResult[] = [];
+  for (const inner of parsed.data.commands) {
+    const r = applyInner(state, inner, ctx);
+    results.push(r);
+    onInner?.(inner, r);
+  }
+  return { ok: true, results };
 }
+
+/**
+ * Sees each command of a BATCH right after it applied (the state as that command left it),
+ * as an observer of single entries would. Observation only: it must not change the state.
+ */
+export type InnerObserver = (cmd: unknown, result: LedgerResult) => void;
 
 const SINGLE_ONLY = new Set(['BATCH', 'ADD_MEMBER', 'PROMOTE_MEMBER', 'REMOVE_MEMBER', 'UPDATE_MEMBER_ADDRESS']);
 
