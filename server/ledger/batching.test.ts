@@ -12,6 +12,7 @@ import { createMetrics } from '../metrics/metrics.ts';
 import type { PeerClient } from '../http/peer-client.ts';
 import { LedgerReplica } from './replica.ts';
 import { LedgerService } from './service.ts';
+import { MAX_BATCH_BYTES } from './proposer.ts';
 import { checkInvariants, collectionOf, getMatch, ledgerDigest, type LedgerCommand, type LedgerResult } from './machine/index.ts';
 
 const log = pino({ level: 'silent' });
@@ -79,24 +80,42 @@ describe('batched proposals', () => {
     expect(checkInvariants(n.replica.state)).toEqual([]);
   });
 
-  it('counts the entries of match turnover: 3 per match alone, 3 for ten matches together; a restart replays them', async () => {
+  it('counts the entries of match turnover: 3 per match alone, a few for ten matches together; a restart replays them', async () => {
     const n = await node();
     const ids = Array.from({ length: 20 }, (_, i) => `p${i}`);
     await Promise.all(ids.map((p) => n.service.submit({ type: 'REGISTER_PLAYER', playerId: p, name: p, tokenHash: `h${p}` })));
     await Promise.all(ids.map((p) => n.service.submit({ type: 'BUY_PACK', requestId: `buy-${p}`, playerId: p })));
     const hand = (p: string) => collectionOf(n.replica.state, p).map((c) => c.id);
+    /** Entries a step's commands take: as many BATCHes as MAX_BATCH_BYTES of JSON needs. */
+    const entriesFor = (cmds: LedgerCommand[]) => {
+      let entries = 0;
+      let bytes = Infinity;
+      for (const c of cmds) {
+        const size = JSON.stringify(c).length + 1;
+        if (bytes + size > MAX_BATCH_BYTES) {
+          entries++;
+          bytes = 0;
+        }
+        bytes += size;
+      }
+      return entries;
+    };
     const turnover = async (pairs: [string, string][], tag: string) => {
       const start = n.last();
-      await Promise.all(pairs.map(([a, b], i) => n.service.submit({ type: 'MATCH_CREATED', matchId: `${tag}${i}`, players: [a, b], host: 'n1', shadow: null, seed: `s${i}` }).then(ok)));
-      await Promise.all(pairs.flatMap(([a, b], i) => [a, b].map((p) => n.service.submit({ type: 'MATCH_HAND', matchId: `${tag}${i}`, playerId: p, cardIds: hand(p) }).then(ok))));
-      await Promise.all(pairs.map(([a, b], i) => n.service.submit({ type: 'MATCH_FINISHED', matchId: `${tag}${i}`, winnerId: a, reason: 'VITORIA', scores: { [a]: 3, [b]: 2 } }).then(ok)));
-      return n.last() - start;
+      const created: LedgerCommand[] = pairs.map(([a, b], i) => ({ type: 'MATCH_CREATED', matchId: `${tag}${i}`, players: [a, b], host: 'n1', shadow: null, seed: `s${i}` }));
+      const hands: LedgerCommand[] = pairs.flatMap(([a, b], i) => [a, b].map((p) => ({ type: 'MATCH_HAND' as const, matchId: `${tag}${i}`, playerId: p, cardIds: hand(p) })));
+      const finished: LedgerCommand[] = pairs.map(([a, b], i) => ({ type: 'MATCH_FINISHED', matchId: `${tag}${i}`, winnerId: a, reason: 'VITORIA', scores: { [a]: 3, [b]: 2 } }));
+      for (const step of [created, hands, finished]) await Promise.all(step.map((c) => n.service.submit(c).then(ok)));
+      return { entries: n.last() - start, expected: entriesFor(created) + entriesFor(hands) + entriesFor(finished) };
     };
     // One match: MATCH_CREATED, both hands (set in the same turn), MATCH_FINISHED.
-    expect(await turnover([['p0', 'p1']], 'solo')).toBe(3);
-    // Ten matches turning over together: still three entries, 0.3 per match.
+    expect(await turnover([['p0', 'p1']], 'solo')).toEqual({ entries: 3, expected: 3 });
+    // Ten matches turning over together: each step's commands share entries, as many as
+    // their bytes need (the 20 hands are a few KB), far below the 40 entries of one each.
     const pairs = Array.from({ length: 10 }, (_, i) => [ids[2 * i], ids[2 * i + 1]] as [string, string]);
-    expect(await turnover(pairs, 'm')).toBe(3);
+    const ten = await turnover(pairs, 'm');
+    expect(ten.entries).toBe(ten.expected);
+    expect(ten.entries).toBeLessThanOrEqual(6);
     expect(getMatch(n.replica.state, 'm9')).toMatchObject({ status: 'finished' });
     expect(checkInvariants(n.replica.state)).toEqual([]);
     const digest = ledgerDigest(n.replica.state);

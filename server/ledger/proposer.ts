@@ -3,6 +3,10 @@
 // Raft log as one BATCH entry, so a burst costs one entry, one WAL record and one append
 // per follower instead of one each. Each command still gets its own result (and shares
 // the entry's index). A lone command is proposed as itself.
+//
+// A BATCH is kept under MAX_BATCH_BYTES of JSON. The Raft core bounds an append by entry
+// count (512 per message) and peer bodies are limited to 1 MB (server/http/app.ts, and the
+// link's frames), so a lagging follower's append of 512 entries must still fit: 512 × 2 KB.
 import type { RaftNode } from '../raft/raft-node.ts';
 import { MAX_BATCH, type LedgerCommand, type LedgerResult } from './machine/index.ts';
 
@@ -17,6 +21,9 @@ interface Pending {
   resolve: (r: Proposed) => void;
   reject: (e: Error) => void;
 }
+
+/** Most JSON bytes of commands in one BATCH entry (see the header). */
+export const MAX_BATCH_BYTES = 1800;
 
 /** Commands that must stay one per entry (they pair with a Raft configuration change). */
 const SINGLE = new Set(['ADD_MEMBER', 'PROMOTE_MEMBER', 'REMOVE_MEMBER', 'UPDATE_MEMBER_ADDRESS']);
@@ -51,8 +58,20 @@ export class BatchingProposer {
       if (SINGLE.has(p.cmd.type)) this.send([p]);
       else batchable.push(p);
     }
-    const size = Math.max(1, Math.min(this.maxBatch, MAX_BATCH));
-    for (let i = 0; i < batchable.length; i += size) this.send(batchable.slice(i, i + size));
+    const most = Math.max(1, Math.min(this.maxBatch, MAX_BATCH));
+    let group: Pending[] = [];
+    let bytes = 0;
+    for (const p of batchable) {
+      const size = JSON.stringify(p.cmd).length + 1;
+      if (group.length > 0 && (group.length >= most || bytes + size > MAX_BATCH_BYTES)) {
+        this.send(group);
+        group = [];
+        bytes = 0;
+      }
+      group.push(p);
+      bytes += size;
+    }
+    if (group.length > 0) this.send(group);
   }
 
   private send(group: Pending[]): void {
