@@ -6,6 +6,7 @@ import {
   deserializeLedger,
   markApplied,
   serializeLedger,
+  type BatchCommand,
   type LedgerCommand,
   type LedgerResult,
   type LedgerState,
@@ -35,9 +36,13 @@ export class LedgerReplica implements StateMachine<LedgerResult> {
       markApplied(this.state, ctx);
       return null;
     }
-    const cmd = entry.data as LedgerCommand;
-    const result = applyCommand(this.state, cmd, ctx);
-    for (const l of this.listeners) l(cmd, result, entry);
+    const cmd = entry.data as LedgerCommand | BatchCommand;
+    // Observers see each command of a batch with its own result, right after it applied, as
+    // if it had an entry of its own (sharing the batch's index).
+    const result = applyCommand(this.state, cmd, ctx, (inner, r) => {
+      for (const l of this.listeners) l(inner as LedgerCommand, r, entry);
+    });
+    if (!(cmd.type === 'BATCH' && result.ok)) for (const l of this.listeners) l(cmd as LedgerCommand, result, entry);
     return result;
   }
 
@@ -46,7 +51,9 @@ export class LedgerReplica implements StateMachine<LedgerResult> {
   }
 
   restore(data: unknown): void {
-    this.state = deserializeLedger(data);
+    const checked = typeof data === 'object' && data !== null ? validated.get(data) : undefined;
+    if (checked) validated.delete(data as object);
+    this.state = checked ?? deserializeLedger(data);
     for (const l of this.restoreListeners) l();
   }
 
@@ -55,12 +62,22 @@ export class LedgerReplica implements StateMachine<LedgerResult> {
     this.restoreListeners.push(fn);
   }
 
-  /** Whether snapshot data from a peer would restore (checked before the core accepts it). */
+  /**
+   * Whether snapshot data from a peer would restore (checked before the core accepts it).
+   * The state it loaded is kept for `restore` of the same data, so an InstallSnapshot is
+   * decoded once, not twice.
+   */
   static validSnapshot(data: unknown, clusterId: string): boolean {
     try {
-      return deserializeLedger(data).clusterId === clusterId;
+      const state = deserializeLedger(data);
+      if (state.clusterId !== clusterId) return false;
+      if (typeof data === 'object' && data !== null) validated.set(data, state);
+      return true;
     } catch {
       return false;
     }
   }
 }
+
+/** Snapshot data checked by validSnapshot → the state it loaded (taken once by restore). */
+const validated = new WeakMap<object, LedgerState>();

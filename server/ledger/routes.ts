@@ -41,15 +41,15 @@ export function ledgerRestRouter(deps: LedgerRouteDeps): Router<PeerState> {
 
   // A follower hands commands to the leader: `{command}` → `{index, result}`, or a batch
   // `{commands: [...]}` → `{results: [{index, result} | {error, message}]}`, one item per
-  // command in order (see LedgerService). Batched commands are proposed back to back so
-  // they share one Ready; each is answered on its own, as if sent alone.
+  // command in order (see LedgerService). Commands proposed in one turn share one BATCH
+  // Raft entry (proposer.ts); each is answered on its own, as if sent alone.
   r.post('/raft/propose', async (ctx) => {
     const body = parseBody(ProposeBody, ctx.request.body);
     if ('command' in body) {
       const { command } = body;
       if (MEMBERSHIP.has(command.type)) throw new HttpError(400, 'BAD_REQUEST', `${command.type} goes through /register`);
       try {
-        const { index, result } = await deps.raft.propose(command);
+        const { index, result } = await deps.service.proposeLocal(command);
         ctx.body = { index, result };
       } catch (err) {
         if (err instanceof NotLeaderError) throw new HttpError(503, 'NOT_LEADER', err.message);
@@ -63,8 +63,8 @@ export function ledgerRestRouter(deps: LedgerRouteDeps): Router<PeerState> {
       body.commands.map(async (command): Promise<ProposeItem> => {
         if (MEMBERSHIP.has(command.type)) return { error: 'BAD_REQUEST', message: `${command.type} goes through /register` };
         try {
-          const { index, result } = await deps.raft.propose(command);
-          return { index, result: result as LedgerResult };
+          const { index, result } = await deps.service.proposeLocal(command);
+          return { index, result };
         } catch (err) {
           if (err instanceof NotLeaderError) return { error: 'NOT_LEADER', message: err.message };
           if (err instanceof ProposalLostError) return { error: 'UNAVAILABLE', message: err.message };

@@ -11,6 +11,7 @@
 import { NotLeaderError, ProposalLostError, type RaftNode } from '../raft/raft-node.ts';
 import { PeerRefusedError, PeerUnreachableError, type PeerClient } from '../http/peer-client.ts';
 import type { LedgerCommand, LedgerResult } from './machine/index.ts';
+import { BatchingProposer, type Proposed } from './proposer.ts';
 import type { Logger } from '../log.ts';
 
 export class LedgerUnavailableError extends Error {
@@ -73,6 +74,8 @@ export class LedgerService {
   private writeSeq = 0;
   private readonly maxInflight: number;
   private readonly maxBatch: number;
+  /** While leading: this turn's proposals become one Raft entry (proposer.ts). */
+  readonly proposer: BatchingProposer;
 
   constructor(
     private readonly raft: RaftNode<LedgerResult>,
@@ -83,6 +86,13 @@ export class LedgerService {
   ) {
     this.maxInflight = Math.max(1, opts.maxInflight ?? 4);
     this.maxBatch = Math.max(1, opts.maxBatch ?? 256);
+    this.proposer = new BatchingProposer(raft);
+  }
+
+  /** Proposes on this node, which must lead (the /raft/propose route): batched with this turn's other proposals. */
+  proposeLocal(cmd: LedgerCommand, timeoutMs = 5000): Promise<Proposed> {
+    if (!this.raft.isLeader()) return Promise.reject(new NotLeaderError(this.raft.leader));
+    return this.proposer.propose(cmd, timeoutMs);
   }
 
   /**
@@ -111,8 +121,8 @@ export class LedgerService {
       const left = Math.max(100, deadline - performance.now());
       if (this.raft.isLeader()) {
         try {
-          const r = await this.raft.propose(cmd, Math.min(left, 5000));
-          return r.result ?? { ok: false, code: 'BAD_COMMAND', message: 'entry applied without a result' };
+          const r = await this.proposer.propose(cmd, Math.min(left, 5000));
+          return r.result;
         } catch (err) {
           if (!(err instanceof NotLeaderError || err instanceof ProposalLostError)) throw err;
           lastProblem = err.message;

@@ -470,8 +470,17 @@ export class RaftNode<R> {
     else w.reject(new ProposalLostError(`entry ${e.index} was replaced by a newer leader's entry`));
   }
 
+  /**
+   * Snapshots fall on a grid of `snapshotEvery` applied entries shifted by an offset drawn
+   * from the node id, so peers applying the same log do not all serialise their state at
+   * the same index (and stall together). The next one is the first grid point at least half
+   * an interval after the last snapshot (taken or installed).
+   */
   private async maybeCompact(): Promise<void> {
-    if (this.applied - this.lastSnapshotIndex < this.o.snapshotEvery) return;
+    const every = Math.max(1, this.o.snapshotEvery);
+    const from = this.lastSnapshotIndex + Math.ceil(every / 2);
+    const next = from + ((((snapshotPhase(this.o.id, every) - from) % every) + every) % every);
+    if (this.applied < next) return;
     if (!this.core.compact(this.applied, this.o.machine.snapshot())) return;
     const snap = this.core.snapshot()!;
     await this.storage.saveSnapshot(snap);
@@ -483,3 +492,12 @@ export class RaftNode<R> {
 }
 
 export class ConfigChangeRefused extends Error {}
+
+/** A node's snapshot offset in [0, every): a hash of its id (FNV-1a, then mixed), the same on every restart. */
+export function snapshotPhase(id: string, every: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0) % Math.max(1, every);
+}

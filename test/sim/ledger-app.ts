@@ -2,7 +2,9 @@
 // workload registers a handful of players and buys packs (with retries of earlier
 // requestIds) until the stock runs out, so the finite-stock path is exercised too.
 // Extra checks: every acknowledged purchase's cards belong to the buyer on every replica,
-// and a retried requestId always got the same pack.
+// its record is kept while it is among the buyer's last PURCHASES_KEPT_PER_PLAYER, and a
+// retried requestId (retries come within a few operations, well inside that bound) always
+// got the same pack.
 import {
   applyCommand,
   checkInvariants,
@@ -12,6 +14,7 @@ import {
   getPlayer,
   getPurchase,
   markApplied,
+  PURCHASES_KEPT_PER_PLAYER,
   serializeLedger,
   type LedgerState,
 } from '../../server/ledger/machine/index.ts';
@@ -19,6 +22,8 @@ import type { ClientOp, SimApp } from './app.ts';
 import { TraceHash } from './hash.ts';
 
 const PLAYERS = 6;
+/** How far back (in operations) a client retries: fewer than any player's retained purchases. */
+const RETRY_WINDOW = Math.min(300, PURCHASES_KEPT_PER_PLAYER - 8);
 
 interface BuyPack {
   type: 'BUY_PACK';
@@ -81,7 +86,7 @@ export const ledgerApp: SimApp<LedgerState> = {
     }
     // A client retry of an earlier purchase whose outcome it may not know.
     if (rng.chance(0.08)) {
-      const old = history[n - 1 - rng.int(Math.min(n, 300))];
+      const old = history[n - 1 - rng.int(Math.min(n, RETRY_WINDOW))];
       if ((old.command as Cmd).type === 'BUY_PACK') return old.command;
     }
     return { type: 'BUY_PACK', requestId: `buy-${n}`, playerId: playerId(rng.int(PLAYERS)) } satisfies BuyPack;
@@ -110,6 +115,8 @@ export const ledgerApp: SimApp<LedgerState> = {
       const mine = cardsOf(cmd.playerId);
       for (const c of pack.cards) if (!mine.has(c.id)) errs.push(`acked ${cmd.requestId}: card ${c.id} not owned by ${cmd.playerId}`);
       const p = getPurchase(state, cmd.requestId);
+      const forgotten = !p && (state.purchasesOf.get(cmd.playerId)?.size ?? 0) >= PURCHASES_KEPT_PER_PLAYER;
+      if (forgotten) continue; // pushed out by the buyer's newer purchases
       if (!p || p.playerId !== cmd.playerId) errs.push(`acked ${cmd.requestId} has no purchase record`);
       else if (p.cards.map((c) => c.id).join() !== pack.cards.map((c) => c.id).join()) errs.push(`acked ${cmd.requestId}: record holds other cards`);
     }

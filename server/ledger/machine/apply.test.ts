@@ -4,6 +4,7 @@ import { checkInvariants } from './invariants.ts';
 import type { Card } from '../../../protocol/cards.ts';
 import { getMatch, getPlayer, leaderboard, lockedBy, members, stockStatus } from './queries.ts';
 import { serializeLedger } from './snapshot.ts';
+import { PURCHASES_KEPT_PER_PLAYER } from './retention.ts';
 import { Harness, expectCode } from './test-helpers.ts';
 
 /** Everything but lastApplied/lastAppliedTerm, to assert "no state change". */
@@ -166,8 +167,12 @@ describe('BUY_PACK', () => {
     const before = body(h);
     expectCode(h.apply({ type: 'BUY_PACK', requestId: 'last', playerId: 'p' }), 'ESTOQUE_ESGOTADO');
     expect(body(h)).toEqual(before);
-    // A retry of an old purchase still answers with its pack.
-    expect(h.apply({ type: 'BUY_PACK', requestId: 'r0', playerId: 'p' }).ok).toBe(true);
+    // A retry of one of the player's last PURCHASES_KEPT_PER_PLAYER purchases still answers
+    // with its pack; an older requestId is forgotten (a new purchase, here refused: no stock).
+    const recent = h.apply({ type: 'BUY_PACK', requestId: `r${560 - PURCHASES_KEPT_PER_PLAYER}`, playerId: 'p' });
+    expect(recent.ok).toBe(true);
+    expect(h.state.purchases.size).toBe(PURCHASES_KEPT_PER_PLAYER);
+    expectCode(h.apply({ type: 'BUY_PACK', requestId: `r${559 - PURCHASES_KEPT_PER_PLAYER}`, playerId: 'p' }), 'ESTOQUE_ESGOTADO');
     expect(checkInvariants(h.state)).toEqual([]);
   });
 

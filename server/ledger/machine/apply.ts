@@ -1,7 +1,7 @@
 // The one entry point that changes ledger state, called for each committed log entry in
 // log order on every replica. Deterministic: same state + same command + same index gives
 // the same result and the same new state everywhere.
-import { fail, ledgerCommandSchema, type LedgerCommand, type LedgerResult } from './commands.ts';
+import { fail, ledgerCommandSchema, ledgerEntrySchema, type LedgerCommand, type LedgerResult } from './commands.ts';
 import type { ApplyContext } from './context.ts';
 import { matchCreated, matchFailover, matchFinished, matchHand } from './matches.ts';
 import { applyMember } from './membership.ts';
@@ -21,13 +21,37 @@ import { trade, tradeDecline, tradeOffer } from './trade.ts';
  * re-applying old entries after a restart is the classic double-apply bug (etcd 3.5).
  */
 export function applyCommand<C extends LedgerCommand>(state: LedgerState, cmd: C, ctx: ApplyContext): LedgerResult<C['type']>;
-export function applyCommand(state: LedgerState, cmd: unknown, ctx: ApplyContext): LedgerResult;
-export function applyCommand(state: LedgerState, cmd: unknown, ctx: ApplyContext): LedgerResult {
+export function applyCommand(state: LedgerState, cmd: unknown, ctx: ApplyContext, onInner?: InnerObserver): LedgerResult;
+export function applyCommand(state: LedgerState, cmd: unknown, ctx: ApplyContext, onInner?: InnerObserver): LedgerResult {
   if (!Number.isSafeInteger(ctx.index) || ctx.index < state.lastApplied) {
     return fail('STALE_INDEX', `index ${ctx.index} is behind lastApplied ${state.lastApplied}`);
   }
   state.lastApplied = ctx.index;
   state.lastAppliedTerm = ctx.term;
+  const parsed = ledgerEntrySchema.safeParse(cmd);
+  if (!parsed.success) return fail('BAD_COMMAND', describe(cmd, parsed.error.issues));
+  if (parsed.data.type !== 'BATCH') return dispatch(state, parsed.data, ctx);
+  const results: LedgerResult[] = [];
+  for (const inner of parsed.data.commands) {
+    const r = applyInner(state, inner, ctx);
+    results.push(r);
+    onInner?.(inner, r);
+  }
+  return { ok: true, results };
+}
+
+/**
+ * Sees each command of a BATCH right after it applied (the state as that command left it),
+ * as an observer of single entries would. Observation only: it must not change the state.
+ */
+export type InnerObserver = (cmd: unknown, result: LedgerResult) => void;
+
+const SINGLE_ONLY = new Set(['BATCH', 'ADD_MEMBER', 'PROMOTE_MEMBER', 'REMOVE_MEMBER', 'UPDATE_MEMBER_ADDRESS']);
+
+/** One command of a BATCH: validated on its own, applied under the batch's index. */
+function applyInner(state: LedgerState, cmd: unknown, ctx: ApplyContext): LedgerResult {
+  const type = typeof cmd === 'object' && cmd !== null && 'type' in cmd ? (cmd as { type: unknown }).type : undefined;
+  if (typeof type === 'string' && SINGLE_ONLY.has(type)) return fail('BAD_COMMAND', `${type} cannot be part of a BATCH`);
   const parsed = ledgerCommandSchema.safeParse(cmd);
   if (!parsed.success) return fail('BAD_COMMAND', describe(cmd, parsed.error.issues));
   return dispatch(state, parsed.data, ctx);

@@ -120,8 +120,22 @@ export const ledgerCommandSchema = z.discriminatedUnion('type', [
   updateMemberAddressSchema,
 ]);
 
+/** Most commands one BATCH entry carries. */
+export const MAX_BATCH = 1024;
+
+/**
+ * One Raft entry carrying several commands (proposals a node made in one event-loop turn):
+ * each is validated and applied in order under the entry's index, with its own result, as
+ * if it had an entry of its own. Not a command of its own for the outside: it never
+ * nests, and membership changes stay single (they pair with a Raft configuration change).
+ */
+export const batchSchema = z.object({ type: z.literal('BATCH'), commands: z.array(z.unknown()).min(1).max(MAX_BATCH) });
+export type BatchCommand = z.infer<typeof batchSchema>;
+/** What a committed ledger entry may carry: one command or a BATCH of them. */
+export const ledgerEntrySchema = z.discriminatedUnion('type', [...ledgerCommandSchema.options, batchSchema]);
+
 export type LedgerCommand = z.infer<typeof ledgerCommandSchema>;
-export type CommandType = LedgerCommand['type'];
+export type CommandType = LedgerCommand['type'] | 'BATCH';
 export type CommandOf<T extends CommandType> = Extract<LedgerCommand, { type: T }>;
 
 // ---- results ---------------------------------------------------------------------------
@@ -227,6 +241,8 @@ export interface OkPayloads {
   PROMOTE_MEMBER: { members: Member[] };
   REMOVE_MEMBER: { members: Member[] };
   UPDATE_MEMBER_ADDRESS: { members: Member[] };
+  /** One result per inner command, in order (a refusal of one does not stop the others). */
+  BATCH: { results: LedgerResult[] };
 }
 
 export type LedgerOk<T extends CommandType = CommandType> = T extends CommandType ? { ok: true } & OkPayloads[T] : never;

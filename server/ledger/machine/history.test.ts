@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { historyOf } from './queries.ts';
 import { deserializeLedger, ledgerDigest, serializeLedger } from './snapshot.ts';
 import { HISTORY_LIMIT } from './state.ts';
-import { Harness } from './test-helpers.ts';
+import { Harness, serializeLedgerV3 } from './test-helpers.ts';
 
 function play(h: Harness, id: string, winner: string | null, at?: number): void {
   h.createMatch(id, 'a', 'b');
@@ -49,7 +49,7 @@ describe('per-player match history', () => {
     const back = deserializeLedger(JSON.parse(JSON.stringify(snap)));
     expect(historyOf(back, 'a')).toEqual(historyOf(h.state, 'a'));
     expect(ledgerDigest(back)).toBe(ledgerDigest(h.state));
-    const old = { ...snap, v: 2 } as Record<string, unknown>;
+    const old = { ...serializeLedgerV3(h.state), v: 2 } as Record<string, unknown>;
     delete old.history;
     const rebuilt = deserializeLedger(old);
     expect(historyOf(rebuilt, 'b')).toEqual(historyOf(h.state, 'b'));

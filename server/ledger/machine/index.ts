@@ -4,7 +4,7 @@ export { createLedger, type LedgerConfig, type LedgerState } from './state.ts';
 export { applyCommand, markApplied } from './apply.ts';
 export type { ApplyContext } from './context.ts';
 export { checkInvariants } from './invariants.ts';
-export { serializeLedger, deserializeLedger, ledgerDigest, SNAPSHOT_VERSION, type LedgerSnapshot } from './snapshot.ts';
+export { serializeLedger, serializeLedgerFresh, deserializeLedger, ledgerDigest, SNAPSHOT_VERSION, type LedgerSnapshot } from './snapshot.ts';
 export {
   stockStatus,
   remainingCards,
@@ -22,6 +22,7 @@ export {
   getTrade,
   pendingTradesFor,
   historyOf,
+  playedMatchOf,
   type HistoryView,
   type StockStatus,
   type PlayerView,
@@ -30,6 +31,8 @@ export {
 } from './queries.ts';
 export {
   ledgerCommandSchema,
+  MAX_BATCH,
+  type BatchCommand,
   playerNameSchema,
   type LedgerCommand,
   type CommandType,
@@ -48,5 +51,6 @@ export {
   type TradeView,
 } from './commands.ts';
 export { tradeOfferProblem, MAX_PENDING_OFFERS } from './trade.ts';
+export { FINISHED_MATCHES_KEPT, CLOSED_TRADES_KEPT, PURCHASES_KEPT_PER_PLAYER } from './retention.ts';
 export { CATALOG_VERSION, MAX_STOCK_SCALE, cardPrefix } from './stock.ts';
 export { rarityForRoll, availableRarity } from './draw.ts';

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { checkInvariants } from './invariants.ts';
 import { collectionOf } from './queries.ts';
+import { AgeQueue } from './retention.ts';
 import { Harness } from './test-helpers.ts';
 
 function busy() {
@@ -138,5 +139,37 @@ describe('checkInvariants', () => {
     const h = busy();
     h.state.players.get('a')!.wins = 3;
     expect(checkInvariants(h.state).join('\n')).toMatch(/player stats/);
+  });
+
+  it('catches folded results that disagree: history beyond the stats, a finished match missing from a history', () => {
+    const h = busy();
+    h.apply({ type: 'MATCH_FINISHED', matchId: 'm1', winnerId: 'a', reason: 'VITORIA', scores: { a: 3, b: 2 } });
+    expect(checkInvariants(h.state)).toEqual([]);
+    h.state.players.get('a')!.wins = 0;
+    h.state.players.get('b')!.losses = 0;
+    expect(checkInvariants(h.state).join('\n')).toMatch(/history has more results than its stats/);
+    const g = busy();
+    g.apply({ type: 'MATCH_FINISHED', matchId: 'm1', winnerId: null, reason: 'EMPATE', scores: {} });
+    g.state.history.delete('b');
+    expect(checkInvariants(g.state).join('\n')).toMatch(/finished match m1 is missing from b's history/);
+  });
+
+  it('catches age queues that do not name exactly the records kept', () => {
+    const h = busy();
+    h.state.purchases.delete('r2'); // a purchase gone without its queue entry
+    expect(checkInvariants(h.state).join('\n')).toMatch(/purchase queue of b names purchases that are gone|purchase queue of b holds/);
+    const g = busy();
+    g.apply({ type: 'MATCH_FINISHED', matchId: 'm1', winnerId: 'a', reason: 'VITORIA', scores: { a: 3, b: 2 } });
+    g.state.finished.push('ghost', g.index);
+    expect(checkInvariants(g.state).join('\n')).toMatch(/finished-match queue holds 2 ids for 1 records/);
+    const k = new Harness();
+    k.register('a');
+    k.register('b');
+    k.buy('a', 'r1');
+    k.buy('b', 'r2');
+    k.apply({ type: 'TRADE_OFFER', tradeId: 't', fromPlayerId: 'a', toPlayerId: 'b', offerCardId: collectionOf(k.state, 'a')[0].id, wantCardId: collectionOf(k.state, 'b')[0].id });
+    expect(k.apply({ type: 'TRADE_DECLINE', tradeId: 't', byPlayerId: 'b' }).ok).toBe(true);
+    k.state.closedTrades = new AgeQueue();
+    expect(checkInvariants(k.state).join('\n')).toMatch(/declined offer t is not in the closed-trade queue/);
   });
 });

@@ -1,7 +1,9 @@
 // Safety properties the simulator checks after every step (docs/design.md §6). Each violation is
 // one human-readable line; an empty list means the state is consistent. O(cards + records).
-import { RARITIES } from '../../../protocol/cards.ts';
-import { remainingCount, type LedgerState } from './state.ts';
+import { PACK_SIZE, RARITIES } from '../../../protocol/cards.ts';
+import { playedMatch } from './archive.ts';
+import { CLOSED_TRADES_KEPT, FINISHED_MATCHES_KEPT, PURCHASES_KEPT_PER_PLAYER, type AgeQueue } from './retention.ts';
+import { HISTORY_LIMIT, remainingCount, type LedgerState } from './state.ts';
 import { rarityAt } from './stock.ts';
 
 const MAX_REPORTS = 50;
@@ -15,6 +17,7 @@ export function checkInvariants(state: LedgerState): string[] {
   checkPurchases(state, report);
   checkMatches(state, report);
   checkOffers(state, report);
+  checkRetention(state, report);
   if (state.lastApplied < 0 || !Number.isSafeInteger(state.lastApplied)) report(`lastApplied ${state.lastApplied} is invalid`);
   return out;
 }
@@ -57,8 +60,10 @@ function checkCards(state: LedgerState, report: Report): void {
 }
 
 /**
- * Every sold card came from exactly one purchase and every purchased card is still owned
- * (cards are never destroyed); one that is not with its buyer must have been traded.
+ * No sold card came from two remembered purchases, the rest of the sales are whole packs of
+ * forgotten ones, and every purchased card is still owned (cards are never destroyed); one
+ * that is not with its buyer must have been traded (checked while the buyer's trades are
+ * all remembered, i.e. none was ever forgotten).
  */
 function checkPurchases(state: LedgerState, report: Report): void {
   const traded = new Set<number>();
@@ -66,6 +71,8 @@ function checkPurchases(state: LedgerState, report: Report): void {
     traded.add(t.offerCard);
     traded.add(t.wantCard);
   }
+  // Fewer closed trades than the limit: none was ever dropped, so every swap is known.
+  const tradesComplete = state.closedTrades.size < CLOSED_TRADES_KEPT;
   const fromPurchase = new Set<number>();
   for (const p of state.purchases.values()) {
     if (p.cards.length !== 5) report(`purchase ${p.requestId} has ${p.cards.length} cards`);
@@ -76,10 +83,12 @@ function checkPurchases(state: LedgerState, report: Report): void {
       fromPurchase.add(c);
       const owner = state.owner[c];
       if (owner === null || owner === undefined) report(`card ${c} of purchase ${p.requestId} is owned by nobody`);
-      else if (owner !== p.playerId && !traded.has(c)) report(`card ${c} of purchase ${p.requestId} moved to ${owner} without a trade`);
+      else if (owner !== p.playerId && !traded.has(c) && tradesComplete) report(`card ${c} of purchase ${p.requestId} moved to ${owner} without a trade`);
     }
   }
-  if (fromPurchase.size !== state.sold) report(`purchases account for ${fromPurchase.size} cards but ${state.sold} were sold`);
+  if (fromPurchase.size > state.sold || (state.sold - fromPurchase.size) % PACK_SIZE !== 0) {
+    report(`purchases account for ${fromPurchase.size} cards but ${state.sold} were sold`);
+  }
 }
 
 /**
@@ -88,14 +97,13 @@ function checkPurchases(state: LedgerState, report: Report): void {
  */
 function checkMatches(state: LedgerState, report: Report): void {
   let locks = 0;
-  let wins = 0;
-  let draws = 0;
   for (const m of state.matches.values()) {
     if (m.epoch < 1) report(`match ${m.matchId} has epoch ${m.epoch}`);
     if (m.status === 'finished') {
       if (!m.result) report(`finished match ${m.matchId} has no result`);
-      else if (m.result.winnerId === null) draws += 2;
-      else wins++;
+      m.players.forEach((pid) => {
+        if (!playedMatch(state, pid, m.matchId) && (state.history.get(pid)?.length ?? 0) < HISTORY_LIMIT) report(`finished match ${m.matchId} is missing from ${pid}'s history`);
+      });
     }
     m.players.forEach((pid, seat) => {
       const p = state.players.get(pid);
@@ -128,8 +136,17 @@ function checkMatches(state: LedgerState, report: Report): void {
       }
     }
   }
-  if (pw !== wins || pl !== wins || pd !== draws) {
-    report(`player stats (W${pw}/L${pl}/D${pd}) disagree with finished matches (W${wins}/L${wins}/D${draws})`);
+  // Results are folded into the players: each decisive match gives one win and one loss, a draw two draws.
+  if (pw !== pl || pd % 2 !== 0) report(`player stats (W${pw}/L${pl}/D${pd}) are not the sum of whole matches`);
+  for (const [pid, list] of state.history) {
+    const p = state.players.get(pid);
+    if (!p) {
+      report(`history kept for unknown player ${pid}`);
+      continue;
+    }
+    if (list.length > HISTORY_LIMIT) report(`player ${pid} keeps ${list.length} history entries (limit ${HISTORY_LIMIT})`);
+    const count = (r: string) => list.filter((h) => h.result === r).length;
+    if (count('won') > p.wins || count('lost') > p.losses || count('draw') > p.draws) report(`player ${pid}'s history has more results than its stats`);
   }
 }
 
@@ -144,6 +161,8 @@ function checkMatchPurchases(state: LedgerState, report: Report): void {
     if (p.matchId === null) continue;
     const m = state.matches.get(p.matchId);
     const seat = m ? m.players.indexOf(p.playerId) : -1;
+    if (!m && playedMatch(state, p.playerId, p.matchId)) continue; // finished and archived
+    if (!m && (state.history.get(p.playerId)?.length ?? 0) >= HISTORY_LIMIT) continue; // finished, older than the history
     if (!m || seat < 0) {
       report(`purchase ${p.requestId} is for match ${p.matchId}, which ${m ? `${p.playerId} does not play in` : 'does not exist'}`);
       continue;
@@ -161,6 +180,7 @@ function checkMatchPurchases(state: LedgerState, report: Report): void {
  * declined / refused ones carry a fitting reason; nothing is dated after lastApplied.
  */
 function checkOffers(state: LedgerState, report: Report): void {
+  const inQueue = new Set(state.closedTrades.values());
   let indexed = 0;
   for (const o of state.offers.values()) {
     const where = `offer ${o.tradeId}`;
@@ -179,6 +199,7 @@ function checkOffers(state: LedgerState, report: Report): void {
     if (pending(o.fromPlayerId) || pending(o.toPlayerId)) report(`${o.status} ${where} is still in the pending index`);
     if (o.closedAt === null || o.closedAt < o.createdAt || o.closedAt > state.lastApplied) report(`${o.status} ${where} has close index ${o.closedAt}`);
     const t = state.trades.get(o.tradeId);
+    if (!inQueue.has(o.tradeId)) report(`${o.status} ${where} is not in the closed-trade queue`);
     if (o.status === 'done') {
       if (o.reason !== null) report(`done ${where} has reason ${o.reason}`);
       if (!t || t.fromPlayerId !== o.fromPlayerId || t.toPlayerId !== o.toPlayerId || t.offerCard !== o.offerCard || t.wantCard !== o.wantCard) {
@@ -200,4 +221,33 @@ function checkOffers(state: LedgerState, report: Report): void {
     }
   }
   if (entries !== indexed) report(`pending index has ${entries} entries, pending offers need ${indexed}`);
+}
+
+/**
+ * The bounded kinds stay bounded and their age queues name exactly the records kept:
+ * finished matches, closed offers plus direct trades, and each player's purchases.
+ */
+function checkRetention(state: LedgerState, report: Report): void {
+  const finished = [...state.matches.values()].filter((m) => m.status === 'finished').map((m) => m.matchId);
+  sameIds('finished-match queue', state.finished, finished, FINISHED_MATCHES_KEPT, report);
+  const closed = [...state.offers.values()].filter((o) => o.status !== 'pending').map((o) => o.tradeId);
+  for (const t of state.trades.values()) if (!state.offers.has(t.tradeId)) closed.push(t.tradeId);
+  sameIds('closed-trade queue', state.closedTrades, closed, CLOSED_TRADES_KEPT, report);
+  const byPlayer = new Map<string, string[]>();
+  for (const p of state.purchases.values()) byPlayer.set(p.playerId, [...(byPlayer.get(p.playerId) ?? []), p.requestId]);
+  for (const [pid, q] of state.purchasesOf) if (q.size > 0 && !byPlayer.has(pid)) report(`purchase queue of ${pid} names purchases that are gone`);
+  for (const [pid, ids] of byPlayer) {
+    const q = state.purchasesOf.get(pid);
+    if (!q) report(`purchases of ${pid} have no queue`);
+    else sameIds(`purchase queue of ${pid}`, q, ids, PURCHASES_KEPT_PER_PLAYER, report);
+  }
+}
+
+function sameIds(what: string, q: AgeQueue, ids: string[], limit: number, report: Report): void {
+  const queued = [...q.values()];
+  const a = new Set(queued);
+  if (a.size !== queued.length || a.size !== ids.length || ids.some((id) => !a.has(id))) {
+    report(`${what} holds ${queued.length} ids for ${ids.length} records`);
+  }
+  if (q.size > limit && !q.oneGroup()) report(`${what} keeps ${q.size} records (limit ${limit})`);
 }

@@ -1,11 +1,15 @@
 // Match records: who plays, who hosts (epoch-fenced), which cards are locked in hands,
-// and the result that feeds the leaderboard.
+// and the result that feeds the leaderboard. A finished match is folded into its players
+// (wins/losses/draws and the bounded history) and stays in `matches` only while it is
+// among the last FINISHED_MATCHES_KEPT finished (archive.ts); commands about one that is
+// gone are told MATCH_FINISHED when its players' history still names it.
 import { HAND_SIZE } from '../../../protocol/cards.ts';
+import { playedMatch, retainFinishedMatch } from './archive.ts';
 import { fail, type CommandOf, type LedgerResult } from './commands.ts';
 import type { ApplyContext } from './context.ts';
 import { handRefusal } from './purchase.ts';
 import { matchView } from './queries.ts';
-import { HISTORY_LIMIT, type LedgerState, type MatchRecord } from './state.ts';
+import { HISTORY_LIMIT, touched, type LedgerState, type MatchRecord } from './state.ts';
 import { cardAt, cardIndexOf } from './stock.ts';
 
 export function matchCreated(
@@ -19,6 +23,8 @@ export function matchCreated(
     if (existing.players[0] === a && existing.players[1] === b) return { ok: true, match: matchView(state, existing) };
     return fail('MATCH_CONFLICT', `match ${cmd.matchId} already exists with other players`);
   }
+  // A late retry of a match that finished and left memory must not start it again.
+  if (playedMatch(state, a, cmd.matchId)) return fail('MATCH_FINISHED', `match ${cmd.matchId} is finished`);
   if (a === b) return fail('SAME_PLAYER', 'a player cannot play itself');
   const pa = state.players.get(a);
   const pb = state.players.get(b);
@@ -43,6 +49,7 @@ export function matchCreated(
   state.matches.set(m.matchId, m);
   pa.activeMatchId = m.matchId;
   pb.activeMatchId = m.matchId;
+  touched(state, a, b);
   return { ok: true, match: matchView(state, m) };
 }
 
@@ -59,7 +66,7 @@ export function matchHand(state: LedgerState, cmd: CommandOf<'MATCH_HAND'>): Led
   if (m && m.status === 'active' && current && sameSet(current, indices)) {
     return { ok: true, matchId: m.matchId, playerId: cmd.playerId, cards: current.map((i) => cardAt(state.catalog, i)) };
   }
-  const refusal = handRefusal(m, cmd.matchId, cmd.playerId);
+  const refusal = handRefusal(state, m, cmd.matchId, cmd.playerId);
   if (refusal) return refusal;
   if (ids.length !== HAND_SIZE || new Set(ids).size !== HAND_SIZE) return fail('BAD_HAND', `a hand is ${HAND_SIZE} distinct cards`);
   for (let k = 0; k < ids.length; k++) {
@@ -96,7 +103,11 @@ export function matchFinished(
   ctx: ApplyContext,
 ): LedgerResult<'MATCH_FINISHED'> {
   const m = state.matches.get(cmd.matchId);
-  if (!m) return fail('UNKNOWN_MATCH', `unknown match ${cmd.matchId}`);
+  if (!m) {
+    const named = [...Object.keys(cmd.scores), ...(cmd.winnerId ? [cmd.winnerId] : [])];
+    if (named.some((p) => playedMatch(state, p, cmd.matchId))) return fail('MATCH_FINISHED', `match ${cmd.matchId} is finished`);
+    return fail('UNKNOWN_MATCH', `unknown match ${cmd.matchId}`);
+  }
   // Idempotent: the first recorded result stands; repeats (or a late rival) just read it.
   if (m.status === 'finished') return { ok: true, match: matchView(state, m) };
   if (cmd.epoch !== undefined && cmd.epoch !== m.epoch) {
@@ -121,10 +132,13 @@ export function matchFinished(
     else if (cmd.winnerId === id) p.wins += 1;
     else p.losses += 1;
     if (p.activeMatchId === m.matchId) p.activeMatchId = null;
+    touched(state, id);
   }
   for (const h of m.hands) if (h) for (const i of h) state.locked.delete(i);
   recordHistory(state, m, cmd.at ?? null);
-  return { ok: true, match: matchView(state, m) };
+  const view = matchView(state, m);
+  retainFinishedMatch(state, m);
+  return { ok: true, match: view };
 }
 
 /** Appends a finished match to both players' bounded histories (also used to rebuild them). */
@@ -143,5 +157,6 @@ export function recordHistory(state: LedgerState, m: MatchRecord, at: number | n
     });
     if (list.length > HISTORY_LIMIT) list.splice(0, list.length - HISTORY_LIMIT);
     state.history.set(id, list);
+    touched(state, id);
   });
 }

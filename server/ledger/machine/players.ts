@@ -1,7 +1,7 @@
 // REGISTER_PLAYER (trust on first use) and SET_NAME.
 import { fail, type CommandOf, type LedgerResult } from './commands.ts';
 import type { ApplyContext } from './context.ts';
-import type { LedgerState } from './state.ts';
+import { touched, type LedgerState } from './state.ts';
 
 export function registerPlayer(
   state: LedgerState,
@@ -32,5 +32,6 @@ export function setName(state: LedgerState, cmd: CommandOf<'SET_NAME'>): LedgerR
   const p = state.players.get(cmd.playerId);
   if (!p) return fail('UNKNOWN_PLAYER', `unknown player ${cmd.playerId}`);
   p.name = cmd.name;
+  touched(state, p.id);
   return { ok: true, playerId: p.id, name: p.name };
 }

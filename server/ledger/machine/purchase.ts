@@ -1,10 +1,13 @@
-// BUY_PACK: idempotent by requestId, all-or-nothing, deterministic on every replica.
+// BUY_PACK: idempotent by requestId, all-or-nothing, deterministic on every replica. The
+// requestId is remembered for the player's last PURCHASES_KEPT_PER_PLAYER purchases
+// (archive.ts): a retry of one of them gets the first answer (docs/protocol.md).
 import { PACK_SIZE } from '../../../protocol/cards.ts';
 import { fail, type CommandOf, type LedgerError, type LedgerResult } from './commands.ts';
+import { playedMatch, retainPurchase } from './archive.ts';
 import type { ApplyContext } from './context.ts';
 import { drawPack } from './draw.ts';
 import { seededRng } from './rng.ts';
-import { remainingCount, type LedgerState, type MatchRecord } from './state.ts';
+import { remainingCount, touched, type LedgerState, type MatchRecord } from './state.ts';
 import { cardAt } from './stock.ts';
 
 export function buyPack(state: LedgerState, cmd: CommandOf<'BUY_PACK'>, ctx: ApplyContext): LedgerResult<'BUY_PACK'> {
@@ -27,7 +30,7 @@ export function buyPack(state: LedgerState, cmd: CommandOf<'BUY_PACK'>, ctx: App
   let seat = -1;
   if (cmd.matchId !== undefined) {
     const m = state.matches.get(cmd.matchId);
-    const refusal = handRefusal(m, cmd.matchId, cmd.playerId);
+    const refusal = handRefusal(state, m, cmd.matchId, cmd.playerId);
     if (refusal) return refusal;
     match = m!;
     seat = match.players.indexOf(cmd.playerId);
@@ -44,14 +47,10 @@ export function buyPack(state: LedgerState, cmd: CommandOf<'BUY_PACK'>, ctx: App
   }
   state.sold += cards.length;
   const remaining = remainingCount(state);
-  state.purchases.set(cmd.requestId, {
-    requestId: cmd.requestId,
-    playerId: player.id,
-    cards,
-    remaining,
-    index: ctx.index,
-    matchId: cmd.matchId ?? null,
-  });
+  const rec = { requestId: cmd.requestId, playerId: player.id, cards, remaining, index: ctx.index, matchId: cmd.matchId ?? null };
+  state.purchases.set(rec.requestId, rec);
+  retainPurchase(state, rec);
+  touched(state, player.id);
   if (match) {
     match.hands[seat] = cards.slice();
     for (const c of cards) state.locked.set(c, match.matchId);
@@ -60,8 +59,11 @@ export function buyPack(state: LedgerState, cmd: CommandOf<'BUY_PACK'>, ctx: App
 }
 
 /** Why `playerId` cannot set a hand in match `m` now, or null if it can. */
-export function handRefusal(m: MatchRecord | undefined, matchId: string, playerId: string): LedgerError | null {
-  if (!m) return fail('UNKNOWN_MATCH', `unknown match ${matchId}`);
+export function handRefusal(state: LedgerState, m: MatchRecord | undefined, matchId: string, playerId: string): LedgerError | null {
+  if (!m) {
+    if (playedMatch(state, playerId, matchId)) return fail('MATCH_FINISHED', `match ${matchId} is finished`);
+    return fail('UNKNOWN_MATCH', `unknown match ${matchId}`);
+  }
   if (m.status !== 'active') return fail('MATCH_FINISHED', `match ${matchId} is finished`);
   const seat = m.players.indexOf(playerId);
   if (seat < 0) return fail('NOT_IN_MATCH', `player ${playerId} is not in match ${matchId}`);

@@ -2,7 +2,8 @@
 // so a caller cannot mutate replicated state by accident.
 import { RARITIES, type Card, type Rarity } from '../../../protocol/cards.ts';
 import type { MatchView, Member, TradeView } from './commands.ts';
-import { remainingCount, type LedgerState, type MatchRecord, type OfferRecord } from './state.ts';
+import { playedMatch } from './archive.ts';
+import { remainingCount, type HistoryRecord, type LedgerState, type MatchRecord, type OfferRecord } from './state.ts';
 import { cardAt, cardIndexOf } from './stock.ts';
 
 export interface StockStatus {
@@ -241,13 +242,27 @@ export function historyOf(state: LedgerState, playerId: string, limit = 50): His
   return list
     .slice(-limit)
     .reverse()
-    .map((h) => ({
-      matchId: h.matchId,
-      opponentId: h.opponentId,
-      opponentName: state.players.get(h.opponentId)?.name ?? h.opponentId,
-      result: h.result,
-      reason: h.reason,
-      tricks: [h.tricks[0], h.tricks[1]],
-      at: h.at,
-    }));
+    .map((h) => historyView(state, h));
+}
+
+/**
+ * A finished match as `playerId` played it, from its history: also for a match that has
+ * left `matches` (getMatch null). Null when the player did not play it, it is not finished,
+ * or it is older than the player's last HISTORY_LIMIT matches.
+ */
+export function playedMatchOf(state: LedgerState, playerId: string, matchId: string): HistoryView | null {
+  const h = playedMatch(state, playerId, matchId);
+  return h ? historyView(state, h) : null;
+}
+
+function historyView(state: LedgerState, h: HistoryRecord): HistoryView {
+  return {
+    matchId: h.matchId,
+    opponentId: h.opponentId,
+    opponentName: state.players.get(h.opponentId)?.name ?? h.opponentId,
+    result: h.result,
+    reason: h.reason,
+    tricks: [h.tricks[0], h.tricks[1]],
+    at: h.at,
+  };
 }

@@ -95,7 +95,7 @@ describe('snapshots', () => {
   it('refuses malformed or inconsistent snapshots with a clear error', () => {
     const good = serializeLedger(busy().state);
     expect(() => deserializeLedger(null)).toThrow(/invalid ledger snapshot/);
-    expect(() => deserializeLedger({ ...good, v: 99 })).toThrow(/invalid ledger snapshot/);
+    expect(() => deserializeLedger({ ...good, v: 99 })).toThrow(/invalid ledger snapshot \(version 99; this node reads 1–4\)/);
     expect(() => deserializeLedger({ ...good, catalogVersion: 0 })).toThrow(/invalid ledger snapshot/);
     expect(() => deserializeLedger({ ...good, sold: good.sold + 1 })).toThrow(/inconsistent/);
     // A card both in stock and in a collection.

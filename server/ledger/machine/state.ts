@@ -3,6 +3,7 @@
 // and rebuilt when a snapshot is loaded.
 import { RARITIES, type Rarity } from '../../../protocol/cards.ts';
 import type { Member, MatchStatus, TradeCloseReason, TradeStatus } from './commands.ts';
+import { AgeQueue } from './retention.ts';
 import { buildCatalog, initialStock, type Catalog } from './stock.ts';
 
 export interface PlayerRecord {
@@ -89,11 +90,13 @@ export interface LedgerState {
   stock: Record<Rarity, number[]>;
   sold: number;
   players: Map<string, PlayerRecord>;
+  /** Each player's last PURCHASES_KEPT_PER_PLAYER purchases, by requestId (retries answer from it). */
   purchases: Map<string, PurchaseRecord>;
-  /** Completed swaps (direct TRADEs and accepted offers), by tradeId. */
+  /** Recent completed swaps (direct TRADEs and accepted offers), by tradeId. */
   trades: Map<string, TradeRecord>;
-  /** Every TRADE_OFFER ever made, pending or closed, by tradeId. */
+  /** Pending TRADE_OFFERs and the last CLOSED_TRADES_KEPT closed ones, by tradeId. */
   offers: Map<string, OfferRecord>;
+  /** Active matches and the last FINISHED_MATCHES_KEPT finished ones, in creation order. */
   matches: Map<string, MatchRecord>;
   /** playerId → its last HISTORY_LIMIT finished matches, oldest first. */
   history: Map<string, HistoryRecord[]>;
@@ -106,6 +109,18 @@ export interface LedgerState {
   locked: Map<number, string>;
   /** Derived: playerId → tradeIds of pending offers it is a party of (either side). */
   pendingOffers: Map<string, Set<string>>;
+  /** Derived: retained finished matches by finishedAt (retention.ts). */
+  finished: AgeQueue;
+  /** Derived: retained closed offers and direct trades by the index that closed them. */
+  closedTrades: AgeQueue;
+  /** Derived: playerId → its retained purchases by index. */
+  purchasesOf: Map<string, AgeQueue>;
+  /**
+   * Players whose snapshot part (record, purchases, history) changed since the last
+   * serializeLedger, which re-encodes only those (snapshot.ts). Every change to a player's
+   * record, purchases or history marks it (`touched`).
+   */
+  dirty: Set<string>;
 }
 
 export interface LedgerConfig {
@@ -136,7 +151,16 @@ export function createLedger(config: LedgerConfig): LedgerState {
     owner: new Array<string | null>(catalog.total).fill(null),
     locked: new Map(),
     pendingOffers: new Map(),
+    finished: new AgeQueue(),
+    closedTrades: new AgeQueue(),
+    purchasesOf: new Map(),
+    dirty: new Set(),
   };
+}
+
+/** Marks players whose record, purchases or history just changed (see `dirty`). */
+export function touched(state: LedgerState, ...playerIds: string[]): void {
+  for (const id of playerIds) state.dirty.add(id);
 }
 
 export function remainingCount(state: LedgerState): number {

@@ -4,8 +4,9 @@ import { applyCommand } from './apply.ts';
 import { checkInvariants } from './invariants.ts';
 import { collectionOf, getTrade, ownerOf, pendingTradesFor } from './queries.ts';
 import { deserializeLedger, ledgerDigest, serializeLedger } from './snapshot.ts';
-import { CLOSED_OFFER_RETENTION, MAX_PENDING_OFFERS, tradeOfferProblem } from './trade.ts';
-import { Harness, expectCode } from './test-helpers.ts';
+import { MAX_PENDING_OFFERS, tradeOfferProblem } from './trade.ts';
+import { CLOSED_TRADES_KEPT } from './retention.ts';
+import { Harness, expectCode, serializeLedgerV3 } from './test-helpers.ts';
 
 function setup() {
   const h = new Harness();
@@ -103,37 +104,60 @@ describe('TRADE_OFFER', () => {
 });
 
 describe('closed offers are pruned', () => {
-  it(`drops an offer ${CLOSED_OFFER_RETENTION} entries after it closed, keeps pending ones and the swaps, the same on every replica`, () => {
+  type Cmd = Parameters<Harness['apply']>[0];
+  /** Closes `n` offers a↔b with an offer/decline pair each (cards stay where they are). */
+  function closeMany(apply: (c: Cmd) => unknown, n: number, ca: string[], cb: string[], tag: string) {
+    for (let i = 0; i < n; i++) {
+      apply(offer(`${tag}${i}`, 'a', 'b', ca[4], cb[4]));
+      apply(decline(`${tag}${i}`, 'b'));
+    }
+  }
+
+  it(`keeps the last ${CLOSED_TRADES_KEPT} closed offers and trades, pending ones always, the same on every replica`, () => {
     const { h, ca, cb } = setup();
     h.apply(offer('done', 'a', 'b', ca[0], cb[0]));
     h.apply(accept('done', 'a', 'b', ca[0], cb[0]));
-    const firstClosed = h.index;
     h.apply(offer('declined', 'a', 'b', ca[1], cb[1]));
     h.apply(decline('declined', 'b'));
     h.apply(offer('pending', 'a', 'b', ca[2], cb[2]));
     const replica = deserializeLedger(serializeLedger(h.state)); // a peer restored from a snapshot
+    const both = (cmd: Cmd) => {
+      const r = h.apply(cmd);
+      expect(applyCommand(replica, cmd, { index: h.index, term: 1 })).toEqual(r);
+      return r;
+    };
     // Just inside the window: nothing goes, a retry still gets the same answer.
-    h.index = firstClosed + CLOSED_OFFER_RETENTION - 2;
-    expectCode(h.apply(decline('declined', 'a')), 'TRADE_CLOSED');
-    applyCommand(replica, decline('declined', 'a'), { index: h.index, term: 1 });
-    expect(h.state.offers.size).toBe(3);
-    h.index += 5;
-    h.apply(offer('late', 'b', 'a', cb[3], ca[3]));
-    expect([...h.state.offers.keys()]).toEqual(['pending', 'late']);
-    expect(getTrade(h.state, 'done')).toMatchObject({ status: 'done' }); // the swap record stays
-    expect(ownerOf(h.state, ca[0])).toBe('b');
-    applyCommand(replica, offer('late', 'b', 'a', cb[3], ca[3]), { index: h.index, term: 1 });
-    expect(ledgerDigest(replica)).toBe(ledgerDigest(h.state));
+    closeMany(both, CLOSED_TRADES_KEPT - 2, ca, cb, 'x');
+    expect(h.state.offers.size).toBe(CLOSED_TRADES_KEPT + 1);
+    expect(both(decline('declined', 'b'))).toMatchObject({ ok: true, reason: 'DECLINED' });
+    expect(both(accept('done', 'a', 'b', ca[0], cb[0]))).toMatchObject({ ok: true, tradeId: 'done' });
+    // Two more closes push out the two oldest: the accepted offer (with its swap record) and the declined one.
+    closeMany(both, 2, ca, cb, 'y');
+    expect(getTrade(h.state, 'done')).toBeNull();
+    expect(getTrade(h.state, 'declined')).toBeNull();
+    expect(getTrade(h.state, 'pending')).toMatchObject({ status: 'pending' });
+    expect(h.state.offers.size).toBe(CLOSED_TRADES_KEPT + 1);
+    expect(ownerOf(h.state, ca[0])).toBe('b'); // the swap itself stands
+    // A late accept of a forgotten offer never becomes a direct swap.
+    expectCode(both(accept('declined', 'a', 'b', ca[1], cb[1])), 'UNKNOWN_TRADE');
+    expect(ownerOf(h.state, ca[1])).toBe('a');
     expect(checkInvariants(h.state)).toEqual([]);
+    expect(ledgerDigest(replica)).toBe(ledgerDigest(h.state));
+    expect(deserializeLedger(JSON.parse(JSON.stringify(serializeLedger(h.state)))).offers).toEqual(h.state.offers);
   });
 
-  it('a no-op entry prunes nothing: only trade commands do', () => {
+  it('a snapshot written before the bound (every closed offer kept) loads trimmed to it', () => {
     const { h, ca, cb } = setup();
-    h.apply(offer('t', 'a', 'b', ca[0], cb[0]));
-    h.apply(decline('t', 'b'));
-    h.index += CLOSED_OFFER_RETENTION + 10;
-    h.apply({ type: 'SET_NAME', playerId: 'a', name: 'A' });
-    expect(h.state.offers.size).toBe(1);
+    closeMany((c) => h.apply(c), CLOSED_TRADES_KEPT + 10, ca, cb, 'z');
+    const snap = serializeLedger(h.state);
+    const trimmed = snap.offers.length;
+    expect(trimmed).toBe(CLOSED_TRADES_KEPT);
+    // Old code kept them all: add the 10 oldest back, as a version 3 snapshot would hold them.
+    const old = serializeLedgerV3(h.state);
+    const forgotten = Array.from({ length: 10 }, (_, i) => [`z${i}`, 'a', 'b', snap.offers[0][3], snap.offers[0][4], 'declined', 'DECLINED', 7 + 2 * i, 8 + 2 * i]);
+    old.offers = [...forgotten, ...old.offers];
+    const loaded = deserializeLedger(JSON.parse(JSON.stringify(old)));
+    expect(ledgerDigest(loaded)).toBe(ledgerDigest(h.state));
   });
 });
 
@@ -210,10 +234,12 @@ describe('accepting an offer (TRADE with its tradeId)', () => {
     expect(content(h)).toEqual(before);
   });
 
-  it('keeps direct TRADE (no offer) working as before, byPlayerId or not', () => {
+  it('keeps direct TRADE (no offer) working; an accept (byPlayerId) of no offer is UNKNOWN_TRADE', () => {
     const { h, ca, cb } = setup();
     expect(h.apply({ type: 'TRADE', tradeId: 'd1', fromPlayerId: 'a', toPlayerId: 'b', offerCardId: ca[0], wantCardId: cb[0] }).ok).toBe(true);
-    expect(h.apply(accept('d2', 'a', 'b', ca[1], cb[1], 'zzz')).ok).toBe(true);
+    const before = content(h);
+    expectCode(h.apply(accept('d2', 'a', 'b', ca[1], cb[1], 'b')), 'UNKNOWN_TRADE');
+    expect(content(h)).toEqual(before);
     expect(getTrade(h.state, 'd1')).toMatchObject({ status: 'done', createdAt: h.index - 1, closedAt: h.index - 1 });
     expect(h.state.offers.size).toBe(0);
   });
@@ -288,7 +314,7 @@ describe('offers in snapshots', () => {
 
   it('loads a version 1 snapshot (before offers) and refuses a corrupt offer', () => {
     const { h, ca, cb } = setup();
-    const v1 = { ...serializeLedger(h.state), v: 1 } as Record<string, unknown>;
+    const v1 = { ...serializeLedgerV3(h.state), v: 1 } as Record<string, unknown>;
     delete v1.offers;
     expect(deserializeLedger(v1).offers.size).toBe(0);
     h.apply(offer('t1', 'a', 'b', ca[0], cb[0]));

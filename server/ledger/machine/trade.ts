@@ -8,29 +8,22 @@
 // Hand privacy: an offer is never refused because the card it asks for sits in the other
 // player's hand (that would tell the proposer the opponent's hand); the lock is checked
 // when the offer is accepted, and players are told only "a card is not available"
-// (server/players/trade-notifier.ts). Closed offers are dropped CLOSED_OFFER_RETENTION log
-// entries after they closed, so offers cannot grow the ledger without bound.
+// (server/players/trade-notifier.ts). Closed offers and completed trades are kept only for
+// the last CLOSED_TRADES_KEPT of them (archive.ts), so trades cannot grow the ledger
+// without bound.
+import { retainClosedTrade } from './archive.ts';
 import { fail, type CommandOf, type LedgerError, type LedgerResult, type TradeCloseReason } from './commands.ts';
 import type { ApplyContext } from './context.ts';
-import type { LedgerState, OfferRecord, TradeRecord } from './state.ts';
+import { touched, type LedgerState, type OfferRecord, type TradeRecord } from './state.ts';
 import { cardAt, cardIndexOf } from './stock.ts';
 
 /** Pending offers one player may have made at a time (bounds the state a player can grow). */
 export const MAX_PENDING_OFFERS = 50;
 
-/**
- * A closed offer stays this many log entries after it closed — a retried command about it
- * (lost reply, other peer) gets the same answer meanwhile — then it is dropped. Its swap,
- * if any, stays in `trades`.
- */
-export const CLOSED_OFFER_RETENTION = 50_000;
-/** Offers looked at per trade command when pruning (old pending ones are skipped). */
-const PRUNE_SCAN = 2048;
 
 type Parties = Pick<CommandOf<'TRADE'>, 'fromPlayerId' | 'toPlayerId' | 'offerCardId' | 'wantCardId'>;
 
 export function trade(state: LedgerState, cmd: CommandOf<'TRADE'>, ctx: ApplyContext): LedgerResult<'TRADE'> {
-  pruneClosedOffers(state, ctx);
   const done = state.trades.get(cmd.tradeId);
   if (done) {
     const same =
@@ -42,16 +35,20 @@ export function trade(state: LedgerState, cmd: CommandOf<'TRADE'>, ctx: ApplyCon
   }
   const offer = state.offers.get(cmd.tradeId);
   if (offer) return acceptOffer(state, offer, cmd, ctx);
+  // An accept names an offer; one that is gone (closed long ago and forgotten) must not
+  // turn into a direct swap the proposer never agreed to.
+  if (cmd.byPlayerId !== undefined) return fail('UNKNOWN_TRADE', `no trade offer ${cmd.tradeId} (unknown, or closed long ago)`);
 
   const problem = swapProblem(state, cmd);
   if (problem) return problem;
   const offerCard = cardIndexOf(state.catalog, cmd.offerCardId);
   const wantCard = cardIndexOf(state.catalog, cmd.wantCardId);
-  return tradeOk(state, swap(state, cmd.tradeId, offerCard, wantCard, cmd, ctx));
+  const rec = swap(state, cmd.tradeId, offerCard, wantCard, cmd, ctx);
+  retainClosedTrade(state, rec.tradeId, ctx.index);
+  return tradeOk(state, rec);
 }
 
 export function tradeOffer(state: LedgerState, cmd: CommandOf<'TRADE_OFFER'>, ctx: ApplyContext): LedgerResult<'TRADE_OFFER'> {
-  pruneClosedOffers(state, ctx);
   const problem = tradeOfferProblem(state, cmd);
   if (problem) return problem;
   const existing = state.offers.get(cmd.tradeId);
@@ -97,7 +94,6 @@ export function tradeOfferProblem(state: LedgerState, cmd: Omit<CommandOf<'TRADE
 }
 
 export function tradeDecline(state: LedgerState, cmd: CommandOf<'TRADE_DECLINE'>, ctx: ApplyContext): LedgerResult<'TRADE_DECLINE'> {
-  pruneClosedOffers(state, ctx);
   const offer = state.offers.get(cmd.tradeId);
   if (!offer) return fail('UNKNOWN_TRADE', `no trade offer ${cmd.tradeId}`);
   if (cmd.byPlayerId !== offer.toPlayerId && cmd.byPlayerId !== offer.fromPlayerId) {
@@ -161,6 +157,7 @@ function swap(state: LedgerState, tradeId: string, offer: number, want: number, 
   to.cards.add(offer);
   state.owner[offer] = to.id;
   state.owner[want] = from.id;
+  touched(state, from.id, to.id);
   const rec: TradeRecord = { tradeId, fromPlayerId: from.id, toPlayerId: to.id, offerCard: offer, wantCard: want, index: ctx.index };
   state.trades.set(tradeId, rec);
   return rec;
@@ -175,22 +172,7 @@ function close(state: LedgerState, offer: OfferRecord, status: 'done' | 'decline
     set?.delete(offer.tradeId);
     if (set && set.size === 0) state.pendingOffers.delete(p);
   }
-}
-
-/**
- * Drops offers closed at least CLOSED_OFFER_RETENTION entries before `ctx.index`. Offers sit
- * in the map in creation order (snapshots keep it), and an offer closes after it was made,
- * so the scan stops at the first one made after the cutoff. Deterministic: every replica
- * prunes the same offers at the same entry.
- */
-export function pruneClosedOffers(state: LedgerState, ctx: ApplyContext): void {
-  const cutoff = ctx.index - CLOSED_OFFER_RETENTION;
-  if (cutoff <= 0) return;
-  let scanned = 0;
-  for (const o of state.offers.values()) {
-    if (o.createdAt > cutoff || scanned++ >= PRUNE_SCAN) return;
-    if (o.status !== 'pending' && o.closedAt !== null && o.closedAt <= cutoff) state.offers.delete(o.tradeId);
-  }
+  retainClosedTrade(state, offer.tradeId, ctx.index);
 }
 
 /** Adds a pending offer to the derived per-player index (also used when loading a snapshot). */
