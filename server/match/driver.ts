@@ -116,7 +116,13 @@ export class MatchDriver {
   }
 
   record(matchId: string) {
-    return recordOf(this.d.replica.state, matchId, this.sources.get(matchId));
+    const r = recordOf(this.d.replica.state, matchId, this.sources.get(matchId));
+    if (r) return r;
+    // The ledger forgets finished matches only (after FINISHED_MATCHES_KEPT newer ones): a
+    // match held here with a record the ledger no longer has is over (a snapshot may have
+    // skipped both the finish and the forgetting).
+    const held = this.core.match(matchId)?.record;
+    return held ? { ...held, status: 'finished' as const } : null;
   }
 
   /**

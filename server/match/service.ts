@@ -3,7 +3,7 @@
 // the core (through the driver) or from the ledger's replica; nothing is kept here.
 import { randomUUID } from 'node:crypto';
 import type { Card } from '../../protocol/cards.ts';
-import type { LedgerResult } from '../ledger/machine/index.ts';
+import { playedMatchOf, type LedgerResult } from '../ledger/machine/index.ts';
 import { stateHash, replay } from '../game/index.ts';
 import { unwrapEvent, type SignedEvent } from './signing.ts';
 import type { CreateMatchResult, MatchCreator, PlayerRef } from './contract.ts';
@@ -140,7 +140,10 @@ export class MatchService implements MatchCreator {
   isInMatch(playerId: string, matchId: string): boolean {
     const m = this.driver.core.match(matchId);
     if (m && m.playerIds().includes(playerId)) return true;
-    return !!this.replica.state.matches.get(matchId)?.players.includes(playerId);
+    const state = this.replica.state;
+    const r = state.matches.get(matchId);
+    // A finished match the ledger no longer keeps is found in the player's history.
+    return r ? r.players.includes(playerId) : playedMatchOf(state, playerId, matchId) !== null;
   }
 
   /** GET /game/:matchId/log: the log held here, or the one on disk once it left memory. */

@@ -1,7 +1,7 @@
 // HISTORICO (the player's finished matches, from the ledger) and REPLAY (a finished match's
 // log as this node holds and verified it, hands hidden until played: server/game/replay.ts).
 import { CommandError, type CommandRouter } from './commands.ts';
-import { getMatch, historyOf } from '../ledger/machine/index.ts';
+import { getMatch, historyOf, playedMatchOf } from '../ledger/machine/index.ts';
 import type { LedgerReplica } from '../ledger/replica.ts';
 import { matchEventSchema, replayView, type MatchEvent } from '../game/index.ts';
 
@@ -39,9 +39,11 @@ export function historyCommands(router: CommandRouter, deps: HistoryHandlerDeps)
 
   router.on('REPLAY', async (playerId, cmd) => {
     const m = getMatch(state(), cmd.matchId);
-    // A stranger learns nothing, not even whether the match exists.
-    if (!m || !m.players.includes(playerId)) throw new CommandError('NOT_IN_MATCH', `you did not play match ${cmd.matchId}`);
-    if (m.status !== 'finished') throw new CommandError('MATCH_NOT_FINISHED', 'a match can be replayed once it is over');
+    // The ledger keeps the records of recent finished matches only; older ones are in the
+    // players' histories. A stranger learns nothing, not even whether the match exists.
+    const played = m ? m.players.includes(playerId) : playedMatchOf(state(), playerId, cmd.matchId) !== null;
+    if (!played) throw new CommandError('NOT_IN_MATCH', `you did not play match ${cmd.matchId}`);
+    if (m && m.status !== 'finished') throw new CommandError('MATCH_NOT_FINISHED', 'a match can be replayed once it is over');
     let log: { events: readonly unknown[] };
     try {
       log = await deps.matchLog(cmd.matchId);

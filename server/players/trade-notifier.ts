@@ -29,6 +29,13 @@ export class TradeNotifier {
   /** Entries at or below this index were applied before this process started: no notices. */
   private quietUpTo = 0;
   private readonly tickets = new Map<string, OutcomeTicket[]>();
+  /**
+   * Trades already notified at `noticeIndex`: the commands of one BATCH entry share its
+   * index, so a command and its retry in one batch would otherwise both match createdAt or
+   * closedAt. Entries apply in index order, so one index's set is enough.
+   */
+  private noticeIndex = 0;
+  private readonly noticed = new Set<string>();
 
   constructor(private readonly out: TradeOutbox) {}
 
@@ -81,17 +88,28 @@ export class TradeNotifier {
     if (cmd.type !== 'TRADE_OFFER' && cmd.type !== 'TRADE' && cmd.type !== 'TRADE_DECLINE') return;
     const t = getTrade(this.replica.state, cmd.tradeId);
     if (!t) return;
+    if (index !== this.noticeIndex) {
+      this.noticeIndex = index;
+      this.noticed.clear();
+    }
     if (cmd.type === 'TRADE_OFFER') {
-      if (t.createdAt === index && this.out.isConnected(t.toPlayerId)) this.out.sendToPlayer(t.toPlayerId, proposal(t));
+      if (t.createdAt !== index || !this.firstNotice(`offer ${t.tradeId}`)) return;
+      if (this.out.isConnected(t.toPlayerId)) this.out.sendToPlayer(t.toPlayerId, proposal(t));
       return;
     }
-    if (t.closedAt !== index) return; // refused without closing it, or a retry
+    if (t.closedAt !== index || !this.firstNotice(`close ${t.tradeId}`)) return; // refused without closing it, or a retry
     for (const playerId of [t.fromPlayerId, t.toPlayerId]) {
       if (!this.out.isConnected(playerId)) continue;
       const ticket = this.tickets.get(t.tradeId)?.find((k) => k.playerId === playerId && !k.delivered && k.status === t.status && k.reason === t.reason);
       if (ticket) ticket.delivered = true;
       this.out.sendToPlayer(playerId, outcome(t, ticket?.requestId));
     }
+  }
+
+  private firstNotice(key: string): boolean {
+    if (this.noticed.has(key)) return false;
+    this.noticed.add(key);
+    return true;
   }
 }
 

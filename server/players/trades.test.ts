@@ -237,4 +237,24 @@ describe('TradeNotifier', () => {
       ['TROCA_RECUSADA', 'DECLINED'],
     ]);
   });
+
+  it('a command and its retry in one BATCH entry notify once; an offer and its accept in one entry notify both', () => {
+    const [a0, a1] = c.cards('a');
+    const [b0, b1] = c.cards('b');
+    const offer = (tradeId: string, o: string, w: string): LedgerCommand => ({ type: 'TRADE_OFFER', tradeId, fromPlayerId: 'a', toPlayerId: 'b', offerCardId: o, wantCardId: w });
+    const accept = (tradeId: string): LedgerCommand => ({ type: 'TRADE', tradeId, fromPlayerId: 'a', toPlayerId: 'b', offerCardId: a0, wantCardId: b0, byPlayerId: 'b' });
+    const batch = (commands: LedgerCommand[]) => {
+      c.log.index++;
+      for (const n of [c.n0, c.n1]) n.replica.apply({ index: c.log.index, term: 1, kind: 'command', data: { type: 'BATCH', commands } as never });
+    };
+    batch([offer('t1', a0, b0), offer('t1', a0, b0), accept('t1'), accept('t1')]);
+    batch([offer('t2', a1, b1), offer('t2', a1, b1)]);
+    const types = (p: string, n: FakeNode) => n.events(p).map((e) => [e.type, e.tradeId]);
+    expect(types('b', c.n1)).toEqual([
+      ['TROCA_PROPOSTA', 't1'],
+      ['TROCA_CONCLUIDA', 't1'],
+      ['TROCA_PROPOSTA', 't2'],
+    ]);
+    expect(types('a', c.n0)).toEqual([['TROCA_CONCLUIDA', 't1']]);
+  });
 });
