@@ -15,7 +15,7 @@ describe('InstallSnapshot in chunks (real processes)', () => {
   const playerIds: string[] = [];
 
   beforeAll(async () => {
-    cluster = await TestCluster.start(3, ['--stock-scale', '10'], { TRINCA_SNAPSHOT_EVERY: '400' });
+    cluster = await TestCluster.start(3, ['--stock-scale', '20'], { TRINCA_SNAPSHOT_EVERY: '400' });
     const clusterId = (await getJson<{ clusterId: string }>(`${cluster.peers[0].url}/health`)).body.clusterId;
     stock = new StockClient(cluster, clusterId);
     await waitFor('a leader', () => stock.leader(), 15_000);
@@ -34,8 +34,9 @@ describe('InstallSnapshot in chunks (real processes)', () => {
     const leader = await stock.leader();
     const lagger = cluster.peers.find((p) => p !== leader)!;
     lagger.kill9();
-    // Enough purchases for a ledger snapshot well over one chunk (every sold card is in it).
-    const packs = 3200;
+    // Enough purchases for a ledger snapshot well over one chunk (every sold card is in it,
+    // at about 9 bytes a card in the compact v4 encoding).
+    const packs = 7000;
     let next = 0;
     const workers = Array.from({ length: 32 }, async () => {
       for (let i = next++; i < packs; i = next++) await stock.buy(`snap-${i}`, playerIds[i % playerIds.length], cluster.peers.indexOf(leader));
