@@ -31,6 +31,29 @@ interface VoteReply { term: number; voteGranted: boolean }
 interface AppendReply { term: number; success: boolean; matchIndex: number; conflictIndex?: number }
 interface SnapshotReply { term: number; matchIndex: number }
 
+/**
+ * The response message for the local core, built from the body the peer answered `m` with.
+ * An answer is by construction the answer to that very request, so it echoes the request's
+ * ReadIndex round (not on the wire).
+ */
+export function responseFrom(m: VoteRequest | AppendRequest | SnapshotRequest, r: VoteReply | AppendReply | SnapshotReply): RaftMessage {
+  const base = { from: m.to, to: m.from };
+  switch (m.type) {
+    case 'vote': {
+      const v = r as VoteReply;
+      return { ...base, type: 'voteResp', term: v.term, voteGranted: v.voteGranted, preVote: m.preVote };
+    }
+    case 'append': {
+      const a = r as AppendReply;
+      const resp: RaftMessage = { ...base, type: 'appendResp', term: a.term, success: a.success, matchIndex: a.matchIndex, conflictIndex: a.conflictIndex };
+      if (m.readCtx !== undefined) resp.readCtx = m.readCtx;
+      return resp;
+    }
+    case 'snapshot':
+      return { ...base, type: 'snapshotResp', term: r.term, matchIndex: (r as SnapshotReply).matchIndex };
+  }
+}
+
 /** Sends one request and returns the response message for the local core, or null on failure. */
 export async function sendRequest(
   client: PeerClient,
@@ -39,24 +62,14 @@ export async function sendRequest(
   timeoutMs: number,
 ): Promise<RaftMessage | null> {
   const body = requestBody(m);
-  const base = { from: m.to, to: m.from };
   try {
     switch (m.type) {
-      case 'vote': {
-        const r = await client.post<VoteReply>(address, RAFT_PATHS.vote, body, { timeoutMs });
-        return { ...base, type: 'voteResp', term: r.term, voteGranted: r.voteGranted, preVote: m.preVote };
-      }
-      case 'append': {
-        const r = await client.post<AppendReply>(address, RAFT_PATHS.append, body, { timeoutMs });
-        // The answer to this very request: it echoes the request's ReadIndex round.
-        const resp: RaftMessage = { ...base, type: 'appendResp', term: r.term, success: r.success, matchIndex: r.matchIndex, conflictIndex: r.conflictIndex };
-        if (m.readCtx !== undefined) resp.readCtx = m.readCtx;
-        return resp;
-      }
-      case 'snapshot': {
-        const r = await client.post<SnapshotReply>(address, RAFT_PATHS.snapshot, body, { timeoutMs: Math.max(timeoutMs, 10_000) });
-        return { ...base, type: 'snapshotResp', term: r.term, matchIndex: r.matchIndex };
-      }
+      case 'vote':
+        return responseFrom(m, await client.post<VoteReply>(address, RAFT_PATHS.vote, body, { timeoutMs }));
+      case 'append':
+        return responseFrom(m, await client.post<AppendReply>(address, RAFT_PATHS.append, body, { timeoutMs }));
+      case 'snapshot':
+        return responseFrom(m, await client.post<SnapshotReply>(address, RAFT_PATHS.snapshot, body, { timeoutMs: Math.max(timeoutMs, 10_000) }));
     }
   } catch {
     // Lost like a dropped packet: the core retries on its own schedule.
