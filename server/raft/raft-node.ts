@@ -95,7 +95,7 @@ export interface RaftNodeOptions<R> {
   snapshotEvery: number;
   onSoftState?: (s: SoftState) => void;
   onApplied?: (entry: Entry, result: R | null) => void;
-  /** Replace parts of the real environment (the simulator replaces all of it). */
+  /** Replaces the real environment (`realEnv(client, addressOf)`): the simulator passes its own. */
   env?: RaftEnv;
   tuning?: RaftTuning;
   observer?: RaftObserver;
