@@ -39,8 +39,11 @@ export class DurableLog {
   has(index: number, term: number): boolean {
     this.refresh();
     if (index <= this.snapIndex) return true;
-    if (this.broken) return false;
-    if (this.snapIndex > 0 && !(this.base !== null && this.snapIndex <= this.base) && this.termAt(this.snapIndex) !== this.snapTerm) return false;
+    if (this.broken || this.base === null) return false;
+    // As LogReplay.finish: a WAL starting past the snapshot is refused as corruption; a
+    // snapshot the log does not match supersedes the whole log.
+    if (this.base > this.snapIndex) return false;
+    if (this.snapIndex > this.base && this.termAt(this.snapIndex) !== this.snapTerm) return false;
     return this.termAt(index) === term;
   }
 
@@ -62,17 +65,22 @@ export class DurableLog {
         if (f.kind === 'file') files.push(f);
       }
     }
-    // Old segments may be gone (compaction) and new ones appended; anything else replays all.
+    // Usually the same segments with more bytes, and maybe new ones. When old segments are
+    // gone (compaction) recovery replays only what is left: replay the kept segments again
+    // (their decoded records are cached); a rewritten or replaced segment is decoded again.
     let drop = 0;
     while (drop < this.segs.length && !files.includes(this.segs[drop].file)) drop++;
-    const kept = this.segs.slice(drop);
-    const same = kept.every((s, i) => files[i] === s.file && s.file.rewrites === s.rewrites);
-    if (!same) {
-      this.segs = [];
+    const rest = this.segs.slice(drop);
+    let k = 0;
+    while (k < rest.length && files[k] === rest[k].file && rest[k].file.rewrites === rest[k].rewrites) k++;
+    const kept = rest.slice(0, k);
+    if (drop > 0 || kept.length < this.segs.length) {
+      this.segs = kept;
+      for (const d of kept) d.done = 0;
       this.base = null;
       this.terms = [];
       this.broken = false;
-    } else this.segs = kept;
+    }
     for (let i = 0; i < files.length; i++) {
       let d = this.segs[i];
       if (!d) {
