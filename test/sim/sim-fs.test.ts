@@ -133,6 +133,28 @@ describe('simulated file system', () => {
     expect(sim.durableLookup('/d/f')).toBeUndefined();
   });
 
+  it('DurableLog follows compaction: segments written and deleted between two reads, then a crash', async () => {
+    const e = (index: number, term: number): Entry => ({ index, term, kind: 'command', data: `payload-${index}` });
+    const { sim, io } = setup(7, { dsync: true });
+    const st = await RaftStorage.open('/n/raft', { io, segmentBytes: 150 });
+    const durable = new DurableLog(sim, '/n/raft');
+    await st.save({ entries: [e(1, 1), e(2, 1)], hardState: { term: 1, vote: 'a', commit: 0 } }, true);
+    expect(durable.has(2, 1)).toBe(true);
+    // Many segments come and go before the next question.
+    for (let i = 3; i <= 40; i++) await st.save({ entries: [e(i, 1)] }, true);
+    await st.saveSnapshot({ lastIncludedIndex: 30, lastIncludedTerm: 1, config: { voters: ['a'], learners: [] }, data: 'state' });
+    expect(await st.compact(30)).toBeGreaterThan(0);
+    for (let i = 41; i <= 45; i++) await st.save({ entries: [e(i, 1)] }, true);
+    for (const i of [10, 30, 31, 40, 45]) expect(durable.has(i, 1)).toBe(true);
+    expect(durable.has(46, 1)).toBe(false);
+    expect(durable.has(45, 2)).toBe(false);
+    sim.crash();
+    const back = await RaftStorage.open('/n/raft', { io, segmentBytes: 150 });
+    expect(back.recovered.snapshot?.lastIncludedIndex).toBe(30);
+    expect(back.recovered.entries.map((x) => x.index)).toEqual(Array.from({ length: 15 }, (_, k) => 31 + k));
+    for (const x of back.recovered.entries) expect(durable.has(x.index, x.term)).toBe(true);
+  });
+
   it('runs the real RaftStorage: what save() resolved survives a crash; DurableLog agrees', async () => {
     const e = (index: number, term: number): Entry => ({ index, term, kind: 'command', data: `x${index}` });
     for (let seed = 1; seed <= 20; seed++) {
