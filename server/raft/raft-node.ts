@@ -325,7 +325,8 @@ export class RaftNode<R> {
         this.env.clearTimeout(timer);
         resolve(m);
       });
-      this.core.step({ ...msg, rid });
+      // Object.assign, not `{ ...msg, rid }`: V8 (Node 20) builds that on a slow path.
+      this.core.step(Object.assign({}, msg, { rid }));
       this.schedule();
     });
   }

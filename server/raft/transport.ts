@@ -37,20 +37,20 @@ interface SnapshotReply { term: number; matchIndex: number }
  * ReadIndex round (not on the wire).
  */
 export function responseFrom(m: VoteRequest | AppendRequest | SnapshotRequest, r: VoteReply | AppendReply | SnapshotReply): RaftMessage {
-  const base = { from: m.to, to: m.from };
+  // Plain literals: V8 (Node 20) builds `{ ...base, more }` on a slow path, ~100x slower.
   switch (m.type) {
     case 'vote': {
       const v = r as VoteReply;
-      return { ...base, type: 'voteResp', term: v.term, voteGranted: v.voteGranted, preVote: m.preVote };
+      return { type: 'voteResp', from: m.to, to: m.from, term: v.term, voteGranted: v.voteGranted, preVote: m.preVote };
     }
     case 'append': {
       const a = r as AppendReply;
-      const resp: RaftMessage = { ...base, type: 'appendResp', term: a.term, success: a.success, matchIndex: a.matchIndex, conflictIndex: a.conflictIndex };
+      const resp: RaftMessage = { type: 'appendResp', from: m.to, to: m.from, term: a.term, success: a.success, matchIndex: a.matchIndex, conflictIndex: a.conflictIndex };
       if (m.readCtx !== undefined) resp.readCtx = m.readCtx;
       return resp;
     }
     case 'snapshot':
-      return { ...base, type: 'snapshotResp', term: r.term, matchIndex: (r as SnapshotReply).matchIndex };
+      return { type: 'snapshotResp', from: m.to, to: m.from, term: r.term, matchIndex: (r as SnapshotReply).matchIndex };
   }
 }
 

@@ -103,6 +103,7 @@ export class Simulation {
       checker: this.checker,
       now: () => this.now,
       at: (ms, fn) => this.q.push({ time: this.now + ms, kind: 'call', fn }),
+      cancel: (ev) => this.q.remove(ev as never),
       send: (m, deliver) => carryRaft(this.net, this.now, this.sc.wire, (id) => this.nodes.get(id), m, deliver),
       durable: (id, index, term) => this.nodes.get(id)?.durableLog.has(index, term) ?? false,
       syncDelay: () => (this.sc.diskMaxDelay > 0 ? this.rng.next() * this.sc.diskMaxDelay : 0),
@@ -503,7 +504,13 @@ export function runSim(opts: SimOptions): Promise<SimResult> {
   return new Simulation(opts).run();
 }
 
-/** Resolves once every promise job queued so far (and every job those queue) has run. */
+/**
+ * Resolves once every promise job queued so far (and every job those queue) has run.
+ * Node runs a nextTick callback queued from a promise job only once the whole microtask
+ * queue is empty, so this is setImmediate's guarantee without a turn of the event loop
+ * (the simulated I/O is promise jobs only: nothing else could run in that turn).
+ */
 export function settle(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  // Queued from a promise job: a nextTick queued from synchronous code could run first.
+  return Promise.resolve().then(() => new Promise<void>((resolve) => process.nextTick(resolve)));
 }

@@ -4,7 +4,8 @@
 // property asks it whether a voter holds an entry durably. Incremental: segments are
 // append-only between crashes, so only new durable bytes are decoded.
 import { join } from 'node:path';
-import { decodeRecords } from '../../server/storage/record-codec.ts';
+import { crc32 } from 'node:zlib';
+import { HEADER_BYTES, decodeRecords } from '../../server/storage/record-codec.ts';
 import type { SimFile, SimFs } from './sim-fs.ts';
 
 const SEGMENT = /^(\d{20})-(\d{20})\.wal$/;
@@ -29,11 +30,18 @@ export class DurableLog {
   private base: number | null = null;
   private terms: number[] = [];
   private broken = false;
+  private listedFrom: Map<string, unknown> | null = null;
+  private listed: SimFile[] = [];
+  private readonly walDir: string;
+  private readonly snapPath: string;
 
   constructor(
     private readonly fs: SimFs,
-    private readonly dir: string,
-  ) {}
+    dir: string,
+  ) {
+    this.walDir = join(dir, 'wal');
+    this.snapPath = join(dir, 'snapshot.rec');
+  }
 
   /** Is entry (index, term) in the log recovery would rebuild (or under its snapshot)? */
   has(index: number, term: number): boolean {
@@ -56,15 +64,7 @@ export class DurableLog {
     if (this.version === this.fs.durableVersion) return;
     this.version = this.fs.durableVersion;
     this.readSnapshot();
-    const wal = this.fs.durableLookup(join(this.dir, 'wal'));
-    const files: SimFile[] = [];
-    if (wal?.kind === 'dir') {
-      const names = [...wal.durable.keys()].filter((n) => SEGMENT.test(n)).sort();
-      for (const n of names) {
-        const f = wal.durable.get(n)!;
-        if (f.kind === 'file') files.push(f);
-      }
-    }
+    const files = this.segmentFiles();
     // Usually the same segments with more bytes, and maybe new ones. When old segments are
     // gone (compaction) recovery replays only what is left: replay the kept segments again
     // (their decoded records are cached); a rewritten or replaced segment is decoded again.
@@ -90,15 +90,28 @@ export class DurableLog {
       const f = d.file.durable;
       if (f.size > d.bytes) {
         try {
-          const dec = decodeRecords(Buffer.from(f.buf.subarray(d.bytes, f.size)), 'wal', true);
-          for (const v of dec.values) d.records.push(v);
-          d.bytes += dec.end;
+          d.bytes += scanWal(f.buf.subarray(d.bytes, f.size), d.records);
         } catch {
           this.broken = true; // recovery would refuse this disk; the node will say so at start
         }
       }
       for (; d.done < d.records.length; d.done++) this.replay(d.records[d.done]);
     }
+  }
+
+  /** The durable WAL segments in order (the listing changes only when the directory syncs). */
+  private segmentFiles(): SimFile[] {
+    const wal = this.fs.durableLookup(this.walDir);
+    if (wal?.kind !== 'dir') return [];
+    if (wal.durable === this.listedFrom) return this.listed;
+    const files: SimFile[] = [];
+    for (const n of [...wal.durable.keys()].filter((k) => SEGMENT.test(k)).sort()) {
+      const f = wal.durable.get(n)!;
+      if (f.kind === 'file') files.push(f);
+    }
+    this.listedFrom = wal.durable;
+    this.listed = files;
+    return files;
   }
 
   private replay(v: unknown): void {
@@ -126,7 +139,7 @@ export class DurableLog {
   }
 
   private readSnapshot(): void {
-    const n = this.fs.durableLookup(join(this.dir, 'snapshot.rec'));
+    const n = this.fs.durableLookup(this.snapPath);
     if (!n || n.kind !== 'file') {
       this.snapFile = null;
       this.snapIndex = this.snapTerm = 0;
@@ -135,6 +148,12 @@ export class DurableLog {
     if (n === this.snapFile && n.durable.size === this.snapBytes) return;
     this.snapFile = n;
     this.snapBytes = n.durable.size;
+    const head = snapshotHead(n.durable.buf.subarray(0, n.durable.size));
+    if (head) {
+      this.snapIndex = head.index;
+      this.snapTerm = head.term;
+      return;
+    }
     try {
       const { values } = decodeRecords(n.durable.copy(), 'snapshot', false);
       const s = values[0] as { lastIncludedIndex: number; lastIncludedTerm: number } | undefined;
@@ -144,4 +163,54 @@ export class DurableLog {
       this.snapIndex = this.snapTerm = 0;
     }
   }
+}
+
+const SNAPSHOT_HEAD = /^\{"lastIncludedIndex":(\d+),"lastIncludedTerm":(\d+),/;
+
+/**
+ * A snapshot file's index and term without parsing the state it holds (the checker asks
+ * after every new snapshot): one whole, checksummed record whose JSON starts with those two
+ * fields, as RaftStorage writes it. null: anything else, for the full decode to judge.
+ */
+function snapshotHead(bytes: Buffer): { index: number; term: number } | null {
+  if (bytes.length < HEADER_BYTES) return null;
+  const len = bytes.readUInt32LE(0);
+  if (len === 0 || HEADER_BYTES + len !== bytes.length) return null;
+  const payload = bytes.subarray(HEADER_BYTES);
+  if (crc32(payload) !== bytes.readUInt32LE(4)) return null;
+  const m = SNAPSHOT_HEAD.exec(payload.toString('utf8', 0, Math.min(payload.length, 80)));
+  return m ? { index: Number(m[1]), term: Number(m[2]) } : null;
+}
+
+const ENTRY_HEAD = /^\{"e":\{"term":(\d+),"index":(\d+),/;
+const MARKER_HEAD = /^\{"s":\{"index":(\d+),"term":(\d+)\}/;
+const OTHER_HEAD = /^\{"[hc]":/;
+
+/**
+ * Decode the WAL records in `buf` as decodeRecords would (same torn-tail and corruption
+ * rules), keeping only what replay reads: an entry's or a marker's index and term. A whole,
+ * checksummed record is read from its first bytes when it starts the way RaftStorage writes
+ * it, without parsing the command it carries; anything else goes to decodeRecords.
+ * Pushes onto `out`; returns the length of the valid prefix.
+ */
+function scanWal(buf: Buffer, out: unknown[]): number {
+  let off = 0;
+  while (off + HEADER_BYTES <= buf.length) {
+    const len = buf.readUInt32LE(off);
+    const end = off + HEADER_BYTES + len;
+    if (len === 0 || end > buf.length) break;
+    const payload = buf.subarray(off + HEADER_BYTES, end);
+    if (crc32(payload) !== buf.readUInt32LE(off + 4)) break;
+    const head = payload.toString('latin1', 0, Math.min(len, 64));
+    let m: RegExpExecArray | null;
+    if ((m = ENTRY_HEAD.exec(head))) out.push({ e: { term: Number(m[1]), index: Number(m[2]) } });
+    else if ((m = MARKER_HEAD.exec(head))) out.push({ s: { index: Number(m[1]), term: Number(m[2]) } });
+    else if (!OTHER_HEAD.test(head)) break;
+    off = end;
+  }
+  if (off === buf.length) return off;
+  // The rest (a torn tail, corruption or an unexpected record): the codec's own verdict.
+  const dec = decodeRecords(Buffer.from(buf.subarray(off)), 'wal', true);
+  for (const v of dec.values) out.push(v);
+  return off + dec.end;
 }

@@ -25,7 +25,9 @@ export interface NodeEnv {
   checker: Checker;
   now(): number;
   /** Run `fn` after `ms` of virtual time (0: as the next event at this instant). */
-  at(ms: number, fn: () => void): void;
+  at(ms: number, fn: () => void): Scheduled;
+  /** Unschedule what `at` returned (nothing if it already ran). */
+  cancel(s: Scheduled): void;
   /** Carry request `m` to its addressee; `deliver` gets the answer, if one comes back. */
   send(m: RaftRequest, deliver: (reply: RaftMessage) => void): void;
   /** Does node `id`'s disk hold entry (index, term) durably? (false for unknown nodes) */
@@ -47,6 +49,9 @@ export interface NodeEnv {
   proposeTimeoutMs?: number;
 }
 
+/** What `NodeEnv.at` returns (opaque). */
+export type Scheduled = unknown;
+
 /** 'skip-fsync': syncs make nothing durable; 'send-before-persist': syncs return before the data is durable. */
 export type DriverBug = 'none' | 'skip-fsync' | 'send-before-persist';
 
@@ -60,8 +65,40 @@ const metrics = {
   raftAppliedIndex: { set: noop },
 } as unknown as RaftMetrics;
 
-interface Timer {
-  off: boolean;
+/**
+ * A RaftEnv timer on the simulator's queue. A cleared timer leaves the queue at once, and a
+ * crash clears every timer of the dead process (RaftNode sets one per request it answers,
+ * proposal and read, and clears nearly all of them early).
+ */
+class SimTimer {
+  private next: Scheduled = null;
+  private off = false;
+
+  constructor(
+    private readonly env: NodeEnv,
+    private readonly owner: Set<SimTimer>,
+    private readonly fn: () => void,
+    private readonly ms: number,
+    private readonly repeat: boolean,
+  ) {
+    owner.add(this);
+    // An interval's first callback comes at a random phase: each process's timer has its own.
+    this.next = env.at(repeat ? env.rng.next() * ms : ms, () => this.fire());
+  }
+
+  private fire(): void {
+    if (this.off) return;
+    if (this.repeat) this.next = this.env.at(this.ms, () => this.fire());
+    else this.owner.delete(this);
+    this.fn();
+  }
+
+  clear(): void {
+    if (this.off) return;
+    this.off = true;
+    this.owner.delete(this);
+    this.env.cancel(this.next);
+  }
 }
 
 export class SimNode {
@@ -81,6 +118,8 @@ export class SimNode {
   private prevVoters: string[] = [];
   private checkedCommit = 0;
   private restoreIndex: number | null = null;
+  /** The running process's timers (a crash clears them). */
+  private readonly timers = new Set<SimTimer>();
   crashes = 0;
 
   constructor(
@@ -138,24 +177,14 @@ export class SimNode {
     this.prevVoters = [];
     this.checkedCommit = 0;
     this.restoreIndex = null;
-    const timer = (fn: () => void, ms: number, repeat: boolean): Timer => {
-      const t: Timer = { off: false };
-      const fire = (): void => {
-        if (t.off || !live()) return;
-        if (repeat) env.at(ms, fire);
-        fn();
-      };
-      // An interval's first callback comes at a random phase: each process's timer has its own.
-      env.at(repeat ? env.rng.next() * ms : ms, fire);
-      return t;
-    };
+    const timers = this.timers;
     const raftEnv: RaftEnv = {
       now: () => env.now(),
       random: () => env.rng.next(),
-      setTimeout: (fn, ms) => timer(fn, ms, false),
-      clearTimeout: (t: EnvTimer) => void ((t as Timer).off = true),
-      setInterval: (fn, ms) => timer(fn, ms, true),
-      clearInterval: (t: EnvTimer) => void ((t as Timer).off = true),
+      setTimeout: (fn, ms) => new SimTimer(env, timers, fn, ms, false),
+      clearTimeout: (t: EnvTimer) => (t as SimTimer).clear(),
+      setInterval: (fn, ms) => new SimTimer(env, timers, fn, ms, true),
+      clearInterval: (t: EnvTimer) => (t as SimTimer).clear(),
       defer: (fn) => env.at(0, () => live() && fn()),
       send: (m, deliver) => {
         if (live()) env.send(m, (r) => live() && deliver(r));
@@ -204,6 +233,7 @@ export class SimNode {
   crash(): void {
     if (!this.alive) return;
     this.epoch++;
+    for (const t of [...this.timers]) t.clear();
     const r = this.fs.crash();
     this.env.trace(`crash ${this.id} kept=${r.kept} lost=${r.lost} torn=${r.torn}`);
     this.node = null;

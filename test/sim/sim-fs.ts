@@ -12,7 +12,7 @@
 // written. Everything else completes at once (still asynchronously, as real I/O does).
 // Deterministic: the only randomness is the host's seeded PRNG.
 import fs from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { FileIo } from '../../server/storage/fd-io.ts';
 import type { Rng } from './rng.ts';
 
@@ -224,11 +224,13 @@ export class SimFs {
 
   // ---- the FileIo -------------------------------------------------------------------------
 
-  private lookup(path: string, op: string): SimNode {
+  /** The node at `path` (`up` = 1: its parent directory's). */
+  private lookup(path: string, op: string, up = 0): SimNode {
+    const parts = split(path);
     let cur: SimNode = this.root;
-    for (const part of split(path)) {
+    for (let i = 0; i < parts.length - up; i++) {
       if (cur.kind !== 'dir') throw errno('ENOTDIR', op, path);
-      const next: SimNode | undefined = cur.entries.get(part);
+      const next: SimNode | undefined = cur.entries.get(parts[i]);
       if (!next) throw errno('ENOENT', op, path);
       cur = next;
     }
@@ -236,7 +238,7 @@ export class SimFs {
   }
 
   private parent(path: string, op: string): SimDir {
-    const d = this.lookup(dirname(resolve(path)), op);
+    const d = this.lookup(path, op, 1);
     if (d.kind !== 'dir') throw errno('ENOTDIR', op, path);
     return d;
   }
@@ -422,6 +424,15 @@ export class SimFs {
   }
 }
 
+const splitCache = new Map<string, string[]>();
+
+/** A path's components (cached: the storage code names the same few files again and again). */
 function split(path: string): string[] {
-  return resolve(path).split('/').filter((p) => p.length > 0);
+  let parts = splitCache.get(path);
+  if (!parts) {
+    if (splitCache.size > 10_000) splitCache.clear();
+    parts = resolve(path).split('/').filter((p) => p.length > 0);
+    splitCache.set(path, parts);
+  }
+  return parts;
 }
