@@ -84,6 +84,8 @@ class SimTimer {
   constructor(
     private readonly env: NodeEnv,
     private readonly owner: Set<SimTimer>,
+    /** Is the process that armed it still running? */
+    private readonly live: () => boolean,
     private readonly fn: () => void,
     private readonly ms: number,
     private readonly repeat: boolean,
@@ -94,7 +96,7 @@ class SimTimer {
   }
 
   private fire(): void {
-    if (this.off) return;
+    if (this.off || !this.live()) return;
     if (this.repeat) this.next = this.env.at(this.ms, () => this.fire());
     else this.owner.delete(this);
     this.fn();
@@ -188,9 +190,9 @@ export class SimNode {
     const raftEnv: RaftEnv = {
       now: () => env.now(),
       random: () => env.rng.next(),
-      setTimeout: (fn, ms) => new SimTimer(env, timers, fn, ms, false),
+      setTimeout: (fn, ms) => new SimTimer(env, timers, live, fn, ms, false),
       clearTimeout: (t: EnvTimer) => (t as SimTimer).clear(),
-      setInterval: (fn, ms) => new SimTimer(env, timers, fn, ms, true),
+      setInterval: (fn, ms) => new SimTimer(env, timers, live, fn, ms, true),
       clearInterval: (t: EnvTimer) => (t as SimTimer).clear(),
       defer: (fn) => env.at(DEFER_MS, () => live() && fn()),
       send: (m, deliver) => {
