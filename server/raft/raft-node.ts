@@ -8,12 +8,13 @@
 // Ready are applied before its write instead of after it.
 import path from 'node:path';
 import { RaftCore, transferTarget, type ConfigChange } from './core/index.ts';
-import type { ClusterConfig, Entry, RaftMessage, Ready, Snapshot, SoftState } from './core/types.ts';
+import type { AppendRequest, ClusterConfig, Entry, RaftMessage, Ready, Snapshot, SnapshotRequest, SoftState, TimeoutNowRequest, VoteRequest } from './core/types.ts';
 import { RaftStorage } from '../storage/raft-storage.ts';
+import type { FileIo } from '../storage/fd-io.ts';
 import { sendRequest } from './transport.ts';
 import type { PeerClient } from '../http/peer-client.ts';
 import type { Logger } from '../log.ts';
-import { secondsSince, type Metrics } from '../metrics/metrics.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 
 /** What the driver needs of the replicated state machine. */
 export interface StateMachine<R> {
@@ -28,21 +29,97 @@ export interface RaftTiming {
   electionTicks: number;
 }
 
+/** A timer of the RaftEnv (opaque: whatever its setTimeout/setInterval returned). */
+export type EnvTimer = unknown;
+
+/**
+ * What the driver takes from its surroundings: clock, timers, randomness, the transport and
+ * the file system. Production uses the real ones (`realEnv`); the deterministic simulator
+ * (test/sim/node.ts) injects a virtual clock, timers on its event queue, its network and
+ * an in-memory file system that loses unsynced writes on a crash.
+ */
+export interface RaftEnv {
+  /** Milliseconds on a monotonic clock. */
+  now(): number;
+  /** Election jitter, the one randomness Raft needs. */
+  random(): number;
+  setTimeout(fn: () => void, ms: number): EnvTimer;
+  clearTimeout(t: EnvTimer): void;
+  setInterval(fn: () => void, ms: number): EnvTimer;
+  clearInterval(t: EnvTimer): void;
+  /** Run `fn` soon, after the current job (setImmediate). */
+  defer(fn: () => void): void;
+  /**
+   * Send a request to `m.to`; its answer, if one comes, is handed to `deliver` (a lost
+   * request or answer is simply never delivered; the core retries on its own schedule).
+   */
+  send(m: VoteRequest | AppendRequest | SnapshotRequest | TimeoutNowRequest, deliver: (reply: RaftMessage) => void): void;
+  /** The file system under RaftStorage (undefined: node:fs). */
+  io?: FileIo;
+}
+
+/** Looks inside the driver: test tooling (the simulator's safety checker). */
+export interface RaftObserver {
+  /** A Ready is about to be carried out, before anything of it is persisted, sent or applied. */
+  ready?(rd: Ready, core: RaftCore): void;
+  /** The Ready was carried out (persisted, sent, applied); advance() comes next. */
+  done?(rd: Ready, core: RaftCore): void;
+}
+
+/** Core tuning the node leaves at its defaults (the simulator varies them). */
+export interface RaftTuning {
+  maxEntriesPerAppend?: number;
+  maxInflight?: number;
+  maxUncommittedEntries?: number;
+  /** WAL segment size (RaftStorage's default otherwise). */
+  segmentBytes?: number;
+}
+
+/** The metrics the driver updates. */
+export type RaftMetrics = Pick<Metrics, 'raftSyncDuration' | 'raftTerm' | 'raftCommitIndex' | 'raftAppliedIndex'>;
+
 export interface RaftNodeOptions<R> {
   id: string;
   dataDir: string;
   log: Logger;
-  metrics: Metrics;
+  metrics: RaftMetrics;
   client: PeerClient;
   addressOf: (id: string) => string | undefined;
   /** Start a brand-new single-voter cluster when the disk holds no Raft state. */
   bootstrap: boolean;
+  /** The configuration at index 0, overriding `bootstrap` (the simulator starts with several voters). */
+  genesis?: ClusterConfig;
   timing: RaftTiming;
   machine: StateMachine<R>;
   /** Take a snapshot and compact the log every this many applied entries. */
   snapshotEvery: number;
   onSoftState?: (s: SoftState) => void;
   onApplied?: (entry: Entry, result: R | null) => void;
+  /** Replaces the real environment (`realEnv(client, addressOf)`): the simulator passes its own. */
+  env?: RaftEnv;
+  tuning?: RaftTuning;
+  observer?: RaftObserver;
+}
+
+/** The real clock, timers and HTTP transport. */
+export function realEnv(client: PeerClient, addressOf: (id: string) => string | undefined): RaftEnv {
+  return {
+    now: () => performance.now(),
+    random: Math.random,
+    setTimeout: (fn, ms) => setTimeout(fn, ms),
+    clearTimeout: (t) => clearTimeout(t as NodeJS.Timeout),
+    setInterval: (fn, ms) => setInterval(fn, ms),
+    clearInterval: (t) => clearInterval(t as NodeJS.Timeout),
+    defer: (fn) => setImmediate(fn),
+    send: (m, deliver) => {
+      const address = addressOf(m.to);
+      if (!address) return;
+      const timeout = m.type === 'vote' || m.type === 'timeoutNow' ? 500 : 1500;
+      void sendRequest(client, address, m, timeout).then((resp) => {
+        if (resp) deliver(resp);
+      });
+    },
+  };
 }
 
 /** Most Raft ticks made up in one timer callback (see RaftNode.start). */
@@ -70,13 +147,14 @@ interface Waiter<R> {
   term: number;
   resolve: (r: { index: number; result: R | null }) => void;
   reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
+  timer: EnvTimer;
 }
 
 export class RaftNode<R> {
   private core!: RaftCore;
   private storage!: RaftStorage;
-  private ticker: NodeJS.Timeout | null = null;
+  private readonly env: RaftEnv;
+  private ticker: EnvTimer | null = null;
   private running = false;
   private scheduled = false;
   private stopped = false;
@@ -84,8 +162,8 @@ export class RaftNode<R> {
   private soft: SoftState = { leader: null, role: 'follower' };
   private readonly waiters = new Map<number, Waiter<R>>();
   private readonly pendingReplies = new Map<number, (m: RaftMessage) => void>();
-  private readonly appliedWaiters = new Set<{ index: number; resolve: (ok: boolean) => void; timer: NodeJS.Timeout }>();
-  private readonly readWaiters = new Map<number, { resolve: (index: number) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly appliedWaiters = new Set<{ index: number; resolve: (ok: boolean) => void; timer: EnvTimer }>();
+  private readonly readWaiters = new Map<number, { resolve: (index: number) => void; reject: (e: Error) => void; timer: EnvTimer }>();
   private readSeq = 0;
   private ridSeq = 0;
   private applied = 0;
@@ -98,7 +176,9 @@ export class RaftNode<R> {
   private durableTerm = 0;
   private durableVote: string | null = null;
 
-  private constructor(private readonly o: RaftNodeOptions<R>) {}
+  private constructor(private readonly o: RaftNodeOptions<R>) {
+    this.env = o.env ?? realEnv(o.client, o.addressOf);
+  }
 
   static async open<R>(o: RaftNodeOptions<R>): Promise<RaftNode<R>> {
     const n = new RaftNode(o);
@@ -108,11 +188,11 @@ export class RaftNode<R> {
 
   private async init(): Promise<void> {
     const o = this.o;
-    this.storage = await RaftStorage.open(path.join(o.dataDir, 'raft'));
+    this.storage = await RaftStorage.open(path.join(o.dataDir, 'raft'), { io: this.env.io, segmentBytes: o.tuning?.segmentBytes });
     const rec = this.storage.recovered;
     // The configuration at index 0, the same on every restart: only the node that
     // bootstrapped the cluster starts as its single voter; joiners learn it from the log.
-    const initialConfig: ClusterConfig = o.bootstrap ? { voters: [o.id], learners: [] } : { voters: [], learners: [] };
+    const initialConfig: ClusterConfig = o.genesis ?? (o.bootstrap ? { voters: [o.id], learners: [] } : { voters: [], learners: [] });
     this.durableIndex = rec.entries.at(-1)?.index ?? rec.snapshot?.lastIncludedIndex ?? 0;
     this.durableTerm = rec.hardState.term;
     this.durableVote = rec.hardState.vote;
@@ -131,10 +211,12 @@ export class RaftNode<R> {
       electionTicks: o.timing.electionTicks,
       heartbeatTicks: o.timing.heartbeatTicks,
       // Election jitter is the one randomness Raft needs; the core gets it injected.
-      random: Math.random,
+      random: this.env.random,
       preVote: true,
       checkQuorum: true,
-      maxEntriesPerAppend: 512,
+      maxEntriesPerAppend: o.tuning?.maxEntriesPerAppend ?? 512,
+      maxInflight: o.tuning?.maxInflight,
+      maxUncommittedEntries: o.tuning?.maxUncommittedEntries,
     });
     o.log.info({ term: rec.hardState.term, entries: rec.entries.length, snapshot: rec.snapshot?.lastIncludedIndex ?? 0, bootstrap: o.bootstrap }, 'raft state recovered');
   }
@@ -149,9 +231,10 @@ export class RaftNode<R> {
    */
   start(): void {
     const tickMs = this.o.timing.tickMs;
-    let last = performance.now();
-    this.ticker = setInterval(() => {
-      const now = performance.now();
+    const env = this.env;
+    let last = env.now();
+    this.ticker = env.setInterval(() => {
+      const now = env.now();
       const due = Math.floor((now - last) / tickMs);
       if (due <= 0) return;
       const n = Math.min(due, MAX_CATCH_UP_TICKS);
@@ -182,7 +265,7 @@ export class RaftNode<R> {
   waitApplied(index: number, timeoutMs: number): Promise<boolean> {
     if (this.applied >= index) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const entry = { index, resolve, timer: setTimeout(() => {
+      const entry = { index, resolve, timer: this.env.setTimeout(() => {
         this.appliedWaiters.delete(entry);
         resolve(false);
       }, timeoutMs) };
@@ -204,7 +287,7 @@ export class RaftNode<R> {
       return Promise.reject(new NotLeaderError(this.soft.leader));
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.env.setTimeout(() => {
         this.readWaiters.delete(ctx);
         reject(new ReadIndexError(`leadership not confirmed by a majority within ${timeoutMs} ms`));
       }, timeoutMs);
@@ -244,15 +327,16 @@ export class RaftNode<R> {
     this.assertHealthy();
     const rid = ++this.ridSeq;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.env.setTimeout(() => {
         this.pendingReplies.delete(rid);
         reject(new Error('raft reply timed out'));
       }, timeoutMs);
       this.pendingReplies.set(rid, (m) => {
-        clearTimeout(timer);
+        this.env.clearTimeout(timer);
         resolve(m);
       });
-      this.core.step({ ...msg, rid });
+      // Object.assign, not `{ ...msg, rid }`: V8 (Node 20) builds that on a slow path.
+      this.core.step(Object.assign({}, msg, { rid }));
       this.schedule();
     });
   }
@@ -289,15 +373,15 @@ export class RaftNode<R> {
   async stop(): Promise<void> {
     if (!this.stopped) await this.handOff();
     this.stopped = true;
-    if (this.ticker) clearInterval(this.ticker);
-    while (this.running) await new Promise((r) => setTimeout(r, 5));
+    if (this.ticker) this.env.clearInterval(this.ticker);
+    while (this.running) await new Promise<void>((r) => this.env.setTimeout(r, 5));
     for (const w of this.waiters.values()) {
-      clearTimeout(w.timer);
+      this.env.clearTimeout(w.timer);
       w.reject(new ProposalLostError('node stopping'));
     }
     this.waiters.clear();
     for (const w of this.readWaiters.values()) {
-      clearTimeout(w.timer);
+      this.env.clearTimeout(w.timer);
       w.reject(new ReadIndexError('node stopping'));
     }
     this.readWaiters.clear();
@@ -308,7 +392,7 @@ export class RaftNode<R> {
 
   private wait(at: { index: number; term: number }, timeoutMs: number): Promise<{ index: number; result: R | null }> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.env.setTimeout(() => {
         this.waiters.delete(at.index);
         reject(new ProposalLostError(`entry ${at.index} not applied within ${timeoutMs} ms (outcome unknown)`));
       }, timeoutMs);
@@ -325,7 +409,7 @@ export class RaftNode<R> {
   private schedule(): void {
     if (this.scheduled || this.stopped) return;
     this.scheduled = true;
-    setImmediate(() => {
+    this.env.defer(() => {
       this.scheduled = false;
       void this.drain();
     });
@@ -342,7 +426,7 @@ export class RaftNode<R> {
       // A disk that cannot be written is fatal: stop serving rather than lie.
       this.fatal = err as Error;
       this.o.log.fatal({ err }, 'raft storage failed; this node stops taking part');
-      if (this.ticker) clearInterval(this.ticker);
+      if (this.ticker) this.env.clearInterval(this.ticker);
     } finally {
       this.running = false;
     }
@@ -355,6 +439,7 @@ export class RaftNode<R> {
       this.o.log.info({ role: rd.softState.role, leader: rd.softState.leader, was: before.role }, 'raft role');
       this.o.onSoftState?.(rd.softState);
     }
+    this.o.observer?.ready?.(rd, this.core);
     // Read states depend on nothing this Ready persists: answer them first.
     for (const rs of rd.readStates) this.settleRead(rs.ctx, rs.index);
     const hs = rd.hardState;
@@ -379,9 +464,9 @@ export class RaftNode<R> {
     if (early) for (const m of rd.messages) if (m.type === 'append' || m.type === 'snapshot') this.send(m);
     // 1. persist
     if (rd.snapshot || rd.entries.length > 0 || hs) {
-      const t0 = performance.now();
+      const t0 = this.env.now();
       await this.storage.save({ hardState: hs, entries: rd.entries, snapshot: rd.snapshot }, rd.mustSync);
-      this.o.metrics.raftSyncDuration.observe(secondsSince(t0));
+      this.o.metrics.raftSyncDuration.observe((this.env.now() - t0) / 1000);
       if (rd.snapshot) this.durableIndex = rd.snapshot.lastIncludedIndex;
       if (rd.entries.length > 0) this.durableIndex = rd.entries[rd.entries.length - 1].index;
       if (hs) {
@@ -395,6 +480,7 @@ export class RaftNode<R> {
     if (rd.snapshot) this.installSnapshot(rd.snapshot);
     for (let k = applied; k < rd.committed.length; k++) this.applyEntry(rd.committed[k]);
     // 4. advance
+    this.o.observer?.done?.(rd, this.core);
     this.core.advance(rd);
     const st = this.core.status();
     this.o.metrics.raftTerm.set(st.term);
@@ -408,7 +494,7 @@ export class RaftNode<R> {
     const w = this.readWaiters.get(ctx);
     if (!w) return;
     this.readWaiters.delete(ctx);
-    clearTimeout(w.timer);
+    this.env.clearTimeout(w.timer);
     if (index === null) w.reject(new ReadIndexError('leadership lost before a majority confirmed the read'));
     else w.resolve(index);
   }
@@ -416,7 +502,7 @@ export class RaftNode<R> {
   private wakeAppliedWaiters(): void {
     for (const w of this.appliedWaiters) {
       if (w.index <= this.applied) {
-        clearTimeout(w.timer);
+        this.env.clearTimeout(w.timer);
         this.appliedWaiters.delete(w);
         w.resolve(true);
       }
@@ -432,11 +518,8 @@ export class RaftNode<R> {
       }
       return;
     }
-    const address = this.o.addressOf(m.to);
-    if (!address) return;
-    const timeout = m.type === 'vote' || m.type === 'timeoutNow' ? 500 : 1500;
-    void sendRequest(this.o.client, address, m, timeout).then((resp) => {
-      if (!resp || this.stopped) return;
+    this.env.send(m, (resp) => {
+      if (this.stopped) return;
       this.core.step(resp);
       this.schedule();
     });
@@ -449,7 +532,7 @@ export class RaftNode<R> {
     this.lastSnapshotTerm = s.lastIncludedTerm;
     for (const [index, w] of this.waiters) {
       if (index <= s.lastIncludedIndex) {
-        clearTimeout(w.timer);
+        this.env.clearTimeout(w.timer);
         this.waiters.delete(index);
         w.reject(new ProposalLostError(`entry ${index} was covered by a snapshot before its result was seen`));
       }
@@ -464,7 +547,7 @@ export class RaftNode<R> {
     this.o.onApplied?.(e, result);
     const w = this.waiters.get(e.index);
     if (!w) return;
-    clearTimeout(w.timer);
+    this.env.clearTimeout(w.timer);
     this.waiters.delete(e.index);
     if (w.term === e.term) w.resolve({ index: e.index, result });
     else w.reject(new ProposalLostError(`entry ${e.index} was replaced by a newer leader's entry`));

@@ -82,6 +82,30 @@ export async function sendSnapshotChunks(post: (body: unknown) => Promise<ChunkR
 
 interface VoteReply { term: number; voteGranted: boolean }
 interface AppendReply { term: number; success: boolean; matchIndex: number; conflictIndex?: number }
+interface SnapshotReply { term: number; matchIndex: number }
+
+/**
+ * The response message for the local core, built from the body the peer answered `m` with.
+ * An answer is by construction the answer to that very request, so it echoes the request's
+ * ReadIndex round (not on the wire).
+ */
+export function responseFrom(m: VoteRequest | AppendRequest | SnapshotRequest, r: VoteReply | AppendReply | SnapshotReply): RaftMessage {
+  // Plain literals: V8 (Node 20) builds `{ ...base, more }` on a slow path, ~100x slower.
+  switch (m.type) {
+    case 'vote': {
+      const v = r as VoteReply;
+      return { type: 'voteResp', from: m.to, to: m.from, term: v.term, voteGranted: v.voteGranted, preVote: m.preVote };
+    }
+    case 'append': {
+      const a = r as AppendReply;
+      const resp: RaftMessage = { type: 'appendResp', from: m.to, to: m.from, term: a.term, success: a.success, matchIndex: a.matchIndex, conflictIndex: a.conflictIndex };
+      if (m.readCtx !== undefined) resp.readCtx = m.readCtx;
+      return resp;
+    }
+    case 'snapshot':
+      return { type: 'snapshotResp', from: m.to, to: m.from, term: r.term, matchIndex: (r as SnapshotReply).matchIndex };
+  }
+}
 
 /** Sends one request and returns the response message for the local core, or null on failure. */
 export async function sendRequest(
@@ -91,20 +115,12 @@ export async function sendRequest(
   timeoutMs: number,
 ): Promise<RaftMessage | null> {
   const body = m.type === 'snapshot' ? undefined : requestBody(m);
-  const base = { from: m.to, to: m.from };
   try {
     switch (m.type) {
-      case 'vote': {
-        const r = await client.post<VoteReply>(address, RAFT_PATHS.vote, body, { timeoutMs });
-        return { ...base, type: 'voteResp', term: r.term, voteGranted: r.voteGranted, preVote: m.preVote };
-      }
-      case 'append': {
-        const r = await client.post<AppendReply>(address, RAFT_PATHS.append, body, { timeoutMs });
-        // The answer to this very request: it echoes the request's ReadIndex round.
-        const resp: RaftMessage = { ...base, type: 'appendResp', term: r.term, success: r.success, matchIndex: r.matchIndex, conflictIndex: r.conflictIndex };
-        if (m.readCtx !== undefined) resp.readCtx = m.readCtx;
-        return resp;
-      }
+      case 'vote':
+        return responseFrom(m, await client.post<VoteReply>(address, RAFT_PATHS.vote, body, { timeoutMs }));
+      case 'append':
+        return responseFrom(m, await client.post<AppendReply>(address, RAFT_PATHS.append, body, { timeoutMs }));
       case 'timeoutNow':
         // One-way: the answer only says it arrived.
         await client.post<unknown>(address, RAFT_PATHS.timeoutNow, body, { timeoutMs });

@@ -1,12 +1,11 @@
 // Durable Raft state for one node: a segmented WAL of entries, the hard state's term and
 // vote in their own atomic file, and the latest snapshot in another. The driver calls
 // save() once per Ready; save() keeps the documented order of duties (storage.md).
-import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Entry, HardState, Snapshot } from '../raft/core/types.ts';
 import { readJsonFile, removeTempFiles, writeFileAtomic } from './atomic-file.ts';
 import { CorruptionError, StorageFailedError } from './errors.ts';
-import { fsyncDir, isErrno, mkdirDurable } from './fd-io.ts';
+import { fsyncDir, isErrno, mkdirDurable, nodeIo, type FileIo } from './fd-io.ts';
 import { encodeRecord } from './record-codec.ts';
 import { RecordWriter, readRecordFile } from './record-file.ts';
 import { LogReplay, WAL_VERSION, parseWalRecord, type WalRecord } from './wal-replay.ts';
@@ -19,6 +18,8 @@ const SNAPSHOT_FILE = 'snapshot.rec';
 export interface RaftStorageOptions {
   /** Roll to a new WAL segment once the current one reaches this size. */
   segmentBytes?: number;
+  /** The file system (default node:fs; the simulator passes one that loses unsynced writes). */
+  io?: FileIo;
 }
 
 export interface RecoveredRaftState {
@@ -59,25 +60,27 @@ export class RaftStorage {
     private persisted: HardState,
     private snapshotIndex: number,
     private readonly segmentBytes: number,
+    private readonly io: FileIo,
   ) {
     this.newestSnapshot = snapshotIndex;
     this.lastIndex = recovered.entries.at(-1)?.index ?? snapshotIndex;
   }
 
   static async open(dir: string, opts: RaftStorageOptions = {}): Promise<RaftStorage> {
+    const io = opts.io ?? nodeIo;
     const walDir = join(dir, 'wal');
-    await mkdirDurable(walDir);
-    await removeTempFiles(dir);
-    const hardState = parseHardState(await readJsonFile(join(dir, HARD_STATE_FILE)), join(dir, HARD_STATE_FILE));
-    const snapshot = await readSnapshot(join(dir, SNAPSHOT_FILE));
+    await mkdirDurable(walDir, 0o700, io);
+    await removeTempFiles(dir, io);
+    const hardState = parseHardState(await readJsonFile(join(dir, HARD_STATE_FILE), io), join(dir, HARD_STATE_FILE));
+    const snapshot = await readSnapshot(join(dir, SNAPSHOT_FILE), io);
 
     const replay = new LogReplay();
     const segments: Segment[] = [];
-    const files = await listSegments(walDir);
+    const files = await listSegments(walDir, io);
     let lastSize = 0;
     for (const [i, file] of files.entries()) {
       const final = i === files.length - 1;
-      const { values, offsets, size } = await readRecordFile(file.path, final);
+      const { values, offsets, size } = await readRecordFile(file.path, final, io);
       const segment: Segment = { seq: file.seq, path: file.path, maxIndex: 0 };
       values.forEach((value, k) => {
         const rec = parseWalRecord(value, file.path, offsets[k]);
@@ -103,11 +106,11 @@ export class RaftStorage {
     let writer: RecordWriter;
     const last = segments.at(-1);
     if (last) {
-      writer = await RecordWriter.open(last.path, { size: lastSize, dsync: true });
+      writer = await RecordWriter.open(last.path, { size: lastSize, dsync: true, io });
       if (lastSize === 0) writer.append([header(last.seq)]); // created, then crashed before its first write
     } else {
       const nextIndex = Math.max(replay.lastIndex, snapIndex) + 1;
-      writer = await createSegment(walDir, 1, nextIndex);
+      writer = await createSegment(walDir, 1, nextIndex, io);
       segments.push({ seq: 1, path: writer.path, maxIndex: 0 });
       await writer.flush(true);
     }
@@ -119,7 +122,7 @@ export class RaftStorage {
       seg.maxIndex = Math.max(seg.maxIndex, snapIndex);
     }
     const recovered = { hardState: persisted, snapshot, entries };
-    return new RaftStorage(dir, recovered, segments, writer, { ...persisted }, snapIndex, opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES);
+    return new RaftStorage(dir, recovered, segments, writer, { ...persisted }, snapIndex, opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES, io);
   }
 
   /**
@@ -161,7 +164,7 @@ export class RaftStorage {
       if (records.length > 0 || sync) await this.appendWal(records, sync);
       if (hs && (hs.term !== this.persisted.term || hs.vote !== this.persisted.vote)) {
         this.persisted = { ...hs, commit: this.persisted.commit };
-        await writeFileAtomic(join(this.dir, HARD_STATE_FILE), JSON.stringify(this.persisted));
+        await writeFileAtomic(join(this.dir, HARD_STATE_FILE), JSON.stringify(this.persisted), 0o600, this.io);
       }
     });
   }
@@ -183,8 +186,8 @@ export class RaftStorage {
       let n = 0;
       while (n < this.segments.length - 1 && this.segments[n].maxIndex <= limit) n++;
       // Oldest first, so a crash midway still leaves a contiguous run of segments.
-      for (const seg of this.segments.slice(0, n)) await unlink(seg.path);
-      if (n > 0) await fsyncDir(join(this.dir, 'wal'));
+      for (const seg of this.segments.slice(0, n)) await this.io.unlink(seg.path);
+      if (n > 0) await fsyncDir(join(this.dir, 'wal'), this.io);
       this.segments = this.segments.slice(n);
       return n;
     });
@@ -213,7 +216,7 @@ export class RaftStorage {
   }
 
   private async writeSnapshot(snapshot: Snapshot): Promise<void> {
-    await writeFileAtomic(join(this.dir, SNAPSHOT_FILE), encodeRecord(snapshot));
+    await writeFileAtomic(join(this.dir, SNAPSHOT_FILE), encodeRecord(snapshot), 0o600, this.io);
     this.snapshotIndex = snapshot.lastIncludedIndex;
   }
 
@@ -234,7 +237,7 @@ export class RaftStorage {
   private async roll(firstIndex: number): Promise<void> {
     await this.writer.close();
     const seq = this.segments[this.segments.length - 1].seq + 1;
-    this.writer = await createSegment(join(this.dir, 'wal'), seq, firstIndex);
+    this.writer = await createSegment(join(this.dir, 'wal'), seq, firstIndex, this.io);
     this.segments.push({ seq, path: this.writer.path, maxIndex: 0 });
   }
 
@@ -265,13 +268,14 @@ function indexOf(rec: WalRecord): number {
 }
 
 /** Create an empty segment with its header buffered; the directory entry is made durable. */
-async function createSegment(walDir: string, seq: number, firstIndex: number): Promise<RecordWriter> {
+async function createSegment(walDir: string, seq: number, firstIndex: number, io: FileIo): Promise<RecordWriter> {
   const writer = await RecordWriter.open(join(walDir, segmentFileName(seq, firstIndex)), {
     size: 0,
     create: true,
     dsync: true,
+    io,
   });
-  await fsyncDir(walDir);
+  await fsyncDir(walDir, io);
   writer.append([header(seq)]);
   return writer;
 }
@@ -288,10 +292,10 @@ function parseHardState(value: unknown, file: string): HardState {
   return { term: hs.term as number, vote: hs.vote as string | null, commit: hs.commit as number };
 }
 
-async function readSnapshot(path: string): Promise<Snapshot | null> {
+async function readSnapshot(path: string, io: FileIo): Promise<Snapshot | null> {
   let values: unknown[];
   try {
-    ({ values } = await readRecordFile(path, false));
+    ({ values } = await readRecordFile(path, false, io));
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return null;
     throw err;

@@ -1,9 +1,8 @@
 // Record files on disk: recovery (read, cut a torn tail) and a buffered appender that
 // writes each batch with one pwrite and makes it durable with one sync.
 import fs from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { StorageFailedError } from './errors.ts';
-import { O_DSYNC, closeFd, fdatasync, fsyncFd, ftruncate, openFd, pwriteAll } from './fd-io.ts';
+import { nodeIo, pwriteAll, type FileIo } from './fd-io.ts';
 import { decodeRecords, encodeRecords } from './record-codec.ts';
 
 export { CorruptionError } from './errors.ts';
@@ -22,20 +21,20 @@ export interface RecoveredFile {
  * may end in a torn write; that tail is truncated away (and the truncation synced) so
  * later appends never land behind garbage. Throws CorruptionError otherwise.
  */
-export async function readRecordFile(path: string, final = true): Promise<RecoveredFile> {
-  const buf = await readFile(path);
+export async function readRecordFile(path: string, final = true, io: FileIo = nodeIo): Promise<RecoveredFile> {
+  const buf = await io.readFile(path);
   const { values, offsets, end, torn } = decodeRecords(buf, path, final);
-  if (torn !== null) await truncateFile(path, end);
+  if (torn !== null) await truncateFile(path, end, io);
   return { values, offsets, size: end, torn };
 }
 
-export async function truncateFile(path: string, size: number): Promise<void> {
-  const fd = await openFd(path, 'r+');
+export async function truncateFile(path: string, size: number, io: FileIo = nodeIo): Promise<void> {
+  const fd = await io.open(path, 'r+', 0o600);
   try {
-    await ftruncate(fd, size);
-    await fsyncFd(fd);
+    await io.ftruncate(fd, size);
+    await io.fsync(fd);
   } finally {
-    await closeFd(fd);
+    await io.close(fd);
   }
 }
 
@@ -46,6 +45,7 @@ export interface WriterOptions {
   create?: boolean;
   /** Prefer O_DSYNC (write and sync in one syscall) where the platform has it. */
   dsync?: boolean;
+  io?: FileIo;
 }
 
 /** Appends records to one file. Not shared between processes. */
@@ -62,16 +62,18 @@ export class RecordWriter {
     private readonly fd: number,
     size: number,
     private readonly dsync: boolean,
+    private readonly io: FileIo,
   ) {
     this.written = size;
     this.synced = size;
   }
 
   static async open(path: string, opts: WriterOptions): Promise<RecordWriter> {
-    const dsync = opts.dsync === true && O_DSYNC !== undefined;
+    const io = opts.io ?? nodeIo;
+    const dsync = opts.dsync === true && io.O_DSYNC !== undefined;
     const { O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
-    const flags = O_WRONLY | (opts.create ? O_CREAT | O_EXCL : 0) | (dsync ? (O_DSYNC ?? 0) : 0);
-    return new RecordWriter(path, await openFd(path, flags), opts.size, dsync);
+    const flags = O_WRONLY | (opts.create ? O_CREAT | O_EXCL : 0) | (dsync ? (io.O_DSYNC ?? 0) : 0);
+    return new RecordWriter(path, await io.open(path, flags, 0o600), opts.size, dsync, io);
   }
 
   /** Bytes in the file once everything appended so far is written. */
@@ -110,12 +112,12 @@ export class RecordWriter {
         const buf = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
         this.pending = [];
         this.pendingBytes = 0;
-        await pwriteAll(this.fd, buf, this.written);
+        await pwriteAll(this.fd, buf, this.written, this.io);
         this.written += buf.length;
         if (this.dsync) this.synced = this.written;
       }
       if (sync && this.synced < this.written) {
-        await fdatasync(this.fd);
+        await this.io.fdatasync(this.fd);
         this.synced = this.written;
       }
     } catch (err) {
@@ -129,7 +131,7 @@ export class RecordWriter {
     try {
       if (!this.failure) await this.sync();
     } finally {
-      await closeFd(this.fd);
+      await this.io.close(this.fd);
     }
   }
 }

@@ -1,9 +1,9 @@
 // WAL segment files: `<seq>-<firstIndex>.wal`, both zero-padded to 20 digits so a plain
 // directory listing sorts them. `seq` counts segments; `firstIndex` is the index of the
 // first entry the segment was opened for (informational: an overwrite may write lower).
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorruptionError } from './errors.ts';
+import { nodeIo, type FileIo } from './fd-io.ts';
 
 export interface SegmentFile {
   seq: number;
@@ -18,9 +18,9 @@ export function segmentFileName(seq: number, firstIndex: number): string {
 }
 
 /** Segments in `walDir`, oldest first. A hole in the sequence means a lost file. */
-export async function listSegments(walDir: string): Promise<SegmentFile[]> {
+export async function listSegments(walDir: string, io: FileIo = nodeIo): Promise<SegmentFile[]> {
   const segments: SegmentFile[] = [];
-  for (const name of await readdir(walDir)) {
+  for (const name of await io.readdir(walDir)) {
     const m = NAME.exec(name);
     if (m) segments.push({ seq: Number(m[1]), firstIndex: Number(m[2]), path: join(walDir, name) });
   }

@@ -51,18 +51,22 @@ export interface SimApp<S = unknown> {
 
 interface KvState {
   counters: Record<string, number>;
-  /** Applied request ids and their results, append-only, so a snapshot can share the
-   *  array and remember its length instead of copying it (thesis §6.3's session table). */
-  doneLog: [string, number][];
+  /** Applied request ids and their results (thesis §6.3's session table). */
   done: Map<string, number>;
+  /** The same table as text, `id=result;…` in order of application. A string is immutable,
+   *  so a snapshot shares it for free, and the real storage serialises it (as a whole, on
+   *  every snapshot) far faster than an array of pairs. */
+  doneText: string;
+  /** Commands that changed a counter (each request id once). */
+  applications: number;
   /** Sum of all increments applied: must equal the sum of the counters. */
   total: number;
   lastIndex: number;
 }
 interface KvSnapshot {
   counters: Record<string, number>;
-  doneLog: [string, number][];
-  doneLen: number;
+  done: string;
+  applications: number;
   total: number;
   lastIndex: number;
 }
@@ -75,7 +79,7 @@ interface KvCommand {
 
 export const counterApp: SimApp<KvState> = {
   name: 'counter',
-  create: () => ({ counters: {}, doneLog: [], done: new Map(), total: 0, lastIndex: 0 }),
+  create: () => ({ counters: {}, done: new Map(), doneText: '', applications: 0, total: 0, lastIndex: 0 }),
   apply(s, data, ctx) {
     if (ctx.index <= s.lastIndex) throw new Error(`counter: applied ${ctx.index} after ${s.lastIndex}`);
     s.lastIndex = ctx.index;
@@ -85,7 +89,8 @@ export const counterApp: SimApp<KvState> = {
     const v = (s.counters[c.key] ?? 0) + c.by;
     s.counters[c.key] = v;
     s.done.set(c.requestId, v);
-    s.doneLog.push([c.requestId, v]);
+    s.doneText += `${c.requestId}=${v};`;
+    s.applications++;
     s.total += c.by;
     return v;
   },
@@ -95,18 +100,22 @@ export const counterApp: SimApp<KvState> = {
     for (const k in s.counters) sum += s.counters[k];
     const errs: string[] = [];
     if (sum !== s.total) errs.push(`counter: counters sum to ${sum} but ${s.total} was added`);
-    if (s.done.size !== s.doneLog.length) errs.push(`counter: ${s.done.size} request ids but ${s.doneLog.length} applications`);
+    if (s.done.size !== s.applications) errs.push(`counter: ${s.done.size} request ids but ${s.applications} applications`);
     return errs;
   },
   digest(s) {
     const keys = Object.keys(s.counters).sort();
-    return fnv1a(`${s.doneLog.length};${s.total};${s.lastIndex};` + keys.map((k) => `${k}=${s.counters[k]}`).join(',')).toString(16);
+    return fnv1a(`${s.applications};${s.total};${s.lastIndex};` + keys.map((k) => `${k}=${s.counters[k]}`).join(',')).toString(16);
   },
-  snapshot: (s): KvSnapshot => ({ counters: { ...s.counters }, doneLog: s.doneLog, doneLen: s.doneLog.length, total: s.total, lastIndex: s.lastIndex }),
+  snapshot: (s): KvSnapshot => ({ counters: { ...s.counters }, done: s.doneText, applications: s.applications, total: s.total, lastIndex: s.lastIndex }),
   restore: (snap) => {
     const k = snap as KvSnapshot;
-    const doneLog = k.doneLog.slice(0, k.doneLen);
-    return { counters: { ...k.counters }, doneLog, done: new Map(doneLog), total: k.total, lastIndex: k.lastIndex };
+    const done = new Map<string, number>();
+    for (const pair of k.done.split(';')) {
+      const eq = pair.indexOf('=');
+      if (eq > 0) done.set(pair.slice(0, eq), Number(pair.slice(eq + 1)));
+    }
+    return { counters: { ...k.counters }, done, doneText: k.done, applications: k.applications, total: k.total, lastIndex: k.lastIndex };
   },
   nextCommand(rng, history) {
     const retry = history.length > 0 && rng.chance(0.05) ? history[history.length - 1 - rng.int(Math.min(history.length, 200))] : null;

@@ -1,16 +1,19 @@
 // The deterministic cluster simulator. Everything runs in one process on a virtual clock
-// (ms); one seeded PRNG drives the network, the disks, the cores' election timers, the
-// client load and the faults. Two phases:
+// (ms); one seeded PRNG drives the network, the disks, the election timers, the client load
+// and the faults. Each node is the real driver and storage (node.ts) over a simulated file
+// system; their timers, I/O completions and messages are events on one queue, and after
+// each event the promise jobs it started run to completion before the next one, so async
+// code stays deterministic. Two phases:
 //   1. safety — faults on (the seed's mix); invariants are checked after every event;
 //   2. liveness — heal the network, restart every node, stop faults; a single leader must
 //      emerge and every live member must apply the same commit within a bounded time.
 // Same seed ⇒ same event sequence ⇒ same trace hash.
-import type { ClusterConfig, RaftMessage } from '../../server/raft/core/index.ts';
+import type { ClusterConfig } from '../../server/raft/core/index.ts';
 import { counterApp, type ClientOp, type SimApp } from './app.ts';
 import { Checker } from './checker.ts';
 import { TraceHash } from './hash.ts';
 import { CALM, Network } from './network.ts';
-import { SimNode, type DriverBug, type NodeEnv } from './node.ts';
+import { SimNode, carryRaft, type DriverBug, type Envelope, type NodeEnv } from './node.ts';
 import { EventQueue, type Timed } from './queue.ts';
 import { Rng } from './rng.ts';
 import { describeScenario, scenarioFor, type Scenario } from './scenario.ts';
@@ -19,9 +22,8 @@ const TICK_MS = 10;
 
 type SimEvent = Timed &
   (
-    | { kind: 'deliver'; msg: RaftMessage }
-    | { kind: 'tick'; node: string; epoch: number }
-    | { kind: 'disk'; node: string; epoch: number }
+    | { kind: 'deliver'; env: Envelope }
+    | { kind: 'call'; fn: () => void }
     | { kind: 'restart'; node: string }
     | { kind: 'client' }
     | { kind: 'partition' }
@@ -66,7 +68,7 @@ export class Simulation {
   readonly sc: Scenario;
   readonly app: SimApp;
   readonly checker = new Checker();
-  readonly net: Network;
+  readonly net: Network<Envelope>;
   readonly nodes = new Map<string, SimNode>();
   readonly history: ClientOp[] = [];
   private readonly q = new EventQueue<SimEvent>();
@@ -86,6 +88,7 @@ export class Simulation {
   private resolvedMax = 0;
   private readonly readStats = { readsAsked: 0, readsServed: 0, readsFailed: 0 };
   private readonly readRng: Rng;
+  private failure: unknown = null;
 
   constructor(private readonly opts: SimOptions) {
     this.rng = new Rng(opts.seed);
@@ -93,17 +96,21 @@ export class Simulation {
     this.readRng = new Rng((opts.seed ^ 0x5bd1e995) >>> 0);
     this.sc = { ...scenarioFor(opts.seed), ...opts.scenario };
     this.app = opts.app ?? counterApp;
-    this.net = new Network(this.rng, this.sc.net, (at, msg) => this.q.push({ time: at, kind: 'deliver', msg }));
+    this.net = new Network<Envelope>(this.rng, this.sc.net, (at, env) => this.q.push({ time: at, kind: 'deliver', env }));
     this.env = {
       rng: this.rng,
       app: this.app,
       checker: this.checker,
       now: () => this.now,
-      send: (m) => this.net.send(m, this.now),
-      scheduleDisk: (n, delay) => this.q.push({ time: this.now + delay, kind: 'disk', node: n.id, epoch: n.epoch }),
-      durable: (id, index, term) => this.nodes.get(id)?.disk.durableHas(index, term) ?? false,
-      diskDelay: () => (this.sc.diskMaxDelay > 0 ? this.rng.next() * this.sc.diskMaxDelay : 0),
+      at: (ms, fn) => this.q.push({ time: this.now + ms, kind: 'call', fn }),
+      cancel: (ev) => this.q.remove(ev as never),
+      send: (m, deliver) => carryRaft(this.net, this.now, this.sc.wire, (id) => this.nodes.get(id), m, deliver),
+      durable: (id, index, term) => this.nodes.get(id)?.durableLog.has(index, term) ?? false,
+      syncDelay: () => (this.sc.diskMaxDelay > 0 ? this.rng.next() * this.sc.diskMaxDelay : 0),
       trace: (s) => this.trace(s),
+      fail: (err) => {
+        this.failure ??= err;
+      },
       raft: {
         electionTicks: this.sc.electionTicks,
         heartbeatTicks: this.sc.heartbeatTicks,
@@ -112,8 +119,9 @@ export class Simulation {
         maxUncommittedEntries: 1000,
       },
       compactEvery: this.sc.compactEvery,
+      segmentBytes: this.sc.segmentBytes,
+      dsync: this.sc.dsync,
       driverBug: opts.driverBug ?? 'none',
-      onRead: (node, rs) => this.onRead(node, rs.ctx, rs.index),
     };
     const ids = Array.from({ length: this.sc.nodes }, () => this.freshId());
     this.genesis = ids;
@@ -134,8 +142,6 @@ export class Simulation {
 
   private boot(n: SimNode): void {
     n.start();
-    // Each process's timer has its own phase.
-    this.q.push({ time: this.now + this.rng.next() * TICK_MS, kind: 'tick', node: n.id, epoch: n.epoch });
     this.trace(`start ${n.id}`);
   }
 
@@ -154,7 +160,7 @@ export class Simulation {
     let best: SimNode | null = null;
     let bestTerm = -1;
     for (const n of this.nodes.values()) {
-      const s = n.core?.status();
+      const s = n.status();
       if (s && s.role === 'leader' && s.term > bestTerm) {
         best = n;
         bestTerm = s.term;
@@ -163,15 +169,15 @@ export class Simulation {
     return best;
   }
 
-  run(): SimResult {
+  async run(): Promise<SimResult> {
     const steps = this.opts.steps ?? 1500;
     const faultEnd = steps * TICK_MS;
     let error: string | undefined;
     try {
       this.schedulePhaseOne();
-      this.runUntil(faultEnd);
+      await this.runUntil(faultEnd);
       this.heal();
-      this.liveness(faultEnd);
+      await this.liveness(faultEnd);
       this.finalChecks();
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
@@ -202,7 +208,7 @@ export class Simulation {
     return this.now + this.rng.next() * 2 * mean;
   }
 
-  private runUntil(t: number, until?: () => boolean): boolean {
+  private async runUntil(t: number, until?: () => boolean): Promise<boolean> {
     for (;;) {
       const ev = this.q.peek();
       if (!ev || ev.time > t) {
@@ -212,6 +218,9 @@ export class Simulation {
       this.q.pop();
       this.now = ev.time;
       this.handle(ev);
+      // Let the promise jobs this event started (driver, storage) run before the next one.
+      await settle();
+      if (this.failure !== null) throw this.failure;
       if (until && until()) return true;
     }
   }
@@ -220,27 +229,17 @@ export class Simulation {
     this.events++;
     switch (ev.kind) {
       case 'deliver': {
-        const m: RaftMessage = this.sc.wire ? JSON.parse(JSON.stringify(ev.msg)) : ev.msg;
-        const to = this.nodes.get(m.to);
+        const m = ev.env;
         // A link cut while the message was in flight loses it too.
-        if (!to || !to.alive || !this.net.open(m.from, m.to)) return;
+        if (!this.net.open(m.from, m.to)) return;
         this.net.stats.delivered++;
         this.hash.add(`${this.now.toFixed(3)} ${m.type} ${m.from}>${m.to} t${m.term}`);
-        to.step(m);
+        m.arrive();
         return;
       }
-      case 'tick': {
-        const n = this.nodes.get(ev.node)!;
-        if (n.epoch !== ev.epoch || !n.alive) return;
-        n.tick();
-        this.q.push({ time: this.now + TICK_MS, kind: 'tick', node: n.id, epoch: n.epoch });
+      case 'call':
+        ev.fn();
         return;
-      }
-      case 'disk': {
-        const n = this.nodes.get(ev.node)!;
-        if (n.epoch === ev.epoch) n.diskDone();
-        return;
-      }
       case 'restart': {
         const n = this.nodes.get(ev.node)!;
         if (!n.alive) this.boot(n);
@@ -277,16 +276,20 @@ export class Simulation {
 
   /** A read at a node that believes it leads (stale leaders included: they must not serve). */
   private readOp(): void {
-    const leaders = [...this.nodes.values()].filter((n) => n.core?.status().role === 'leader');
+    const leaders = [...this.nodes.values()].filter((n) => n.status()?.role === 'leader');
     if (leaders.length === 0) return;
     const n = this.readRng.pick(leaders);
     const ackedMax = this.ackedMax();
     const ctx = ++this.readSeq;
-    if (!n.core!.readIndex(ctx)) return;
+    const answer = n.readIndex(1000);
+    if (!answer) return;
     this.readStats.readsAsked++;
     this.reads.set(ctx, { node: n.id, ackedMax });
     this.trace(`read ${n.id} r${ctx} acked≤${ackedMax}`);
-    n.pump();
+    answer.then(
+      (index) => this.onRead(n.id, ctx, index),
+      () => this.onRead(n.id, ctx, null),
+    );
   }
 
   /** Highest index of an acknowledged op; the resolved prefix of the history is folded once. */
@@ -311,7 +314,8 @@ export class Simulation {
       return;
     }
     if (index < r.ackedMax) {
-      throw new Error(`linearizability: read r${ctx} on ${node} got read index ${index}, but an op at index ${r.ackedMax} was acknowledged before it began`);
+      this.failure ??= new Error(`linearizability: read r${ctx} on ${node} got read index ${index}, but an op at index ${r.ackedMax} was acknowledged before it began`);
+      return;
     }
     this.readStats.readsServed++;
   }
@@ -375,9 +379,8 @@ export class Simulation {
   /** Membership changes through the leader, one at a time (refusals are fine). */
   private churn(): void {
     const leader = this.leader();
-    if (!leader?.core) return;
-    const core = leader.core;
-    const s = core.status();
+    const s = leader?.status();
+    if (!leader || !s) return;
     const cfg = s.config;
     const caughtUp = cfg.learners.filter((id) => (s.progress[id]?.match ?? 0) >= s.commit);
     let change: { op: 'addLearner' | 'promote' | 'remove'; id: string } | null = null;
@@ -386,10 +389,9 @@ export class Simulation {
       change = { op: 'addLearner', id: this.freshId() };
     } else if (cfg.voters.length > 3) change = { op: 'remove', id: this.rng.pick(cfg.voters) };
     if (!change) return;
-    const p = core.proposeConfig(change);
-    this.trace(`churn ${leader.id} ${change.op} ${change.id} ${p ? `@${p.index}` : 'refused'}`);
-    if (p && change.op === 'addLearner') this.addNode(change.id, { voters: [], learners: [] });
-    leader.pump();
+    const p = leader.proposeConfig(change);
+    this.trace(`churn ${leader.id} ${change.op} ${change.id} ${p !== null ? `@${p}` : 'refused'}`);
+    if (p !== null && change.op === 'addLearner') this.addNode(change.id, { voters: [], learners: [] });
   }
 
   // ---- phase 2 -----------------------------------------------------------------------------
@@ -404,17 +406,17 @@ export class Simulation {
 
   /** Members according to the newest leader (learners included). */
   private members(leader: SimNode): SimNode[] {
-    const cfg = leader.core!.status().config;
+    const cfg = leader.status()!.config;
     return [...cfg.voters, ...cfg.learners].map((id) => this.nodes.get(id)!).filter(Boolean);
   }
 
-  private liveness(from: number): void {
+  private async liveness(from: number): Promise<void> {
     const electionMs = this.sc.electionTicks * TICK_MS;
     const deadline = from + 60 * electionMs + 2000;
     const settled = (): boolean => {
       const l = this.leader();
-      if (!l?.core) return false;
-      const ls = l.core.status();
+      const ls = l?.status();
+      if (!l || !ls) return false;
       if (!this.barrier || this.barrier.outcome === 'fail' || this.barrier.outcome === 'info') {
         // Prove the leader can commit: one fresh command through it.
         const op: ClientOp = { id: this.history.length, command: this.app.nextCommand(this.rng, []), outcome: 'pending' };
@@ -426,14 +428,14 @@ export class Simulation {
       }
       if (this.barrier.outcome !== 'ok') return false;
       for (const n of this.members(l)) {
-        const s = n.core?.status();
+        const s = n.status();
         if (!s || s.term !== ls.term || s.leader !== l.id || s.applied !== ls.commit || s.commit !== ls.commit) return false;
       }
       return ls.applied === ls.commit;
     };
     // Check on a 1 ms grid: cheap enough, and bounded.
     for (let t = from + 1; t <= deadline; t += 1) {
-      if (this.runUntil(t, undefined) || settled()) {
+      if ((await this.runUntil(t, undefined)) || settled()) {
         this.trace(`settled leader=${this.leader()?.id}`);
         return;
       }
@@ -441,7 +443,7 @@ export class Simulation {
     const l = this.leader();
     const desc = [...this.nodes.values()]
       .map((n) => {
-        const s = n.core?.status();
+        const s = n.status();
         return s ? `${n.id}:${s.role}/t${s.term}/L${s.leader}/c${s.commit}/a${s.applied}/last${s.lastIndex}` : `${n.id}:down`;
       })
       .join(' ');
@@ -469,9 +471,13 @@ export class Simulation {
     for (const o of this.history) ops[o.outcome]++;
     let crashes = 0;
     let torn = 0;
+    let lost = 0;
+    let syncs = 0;
     for (const n of this.nodes.values()) {
       crashes += n.crashes;
-      torn += n.tornWrites;
+      torn += n.fs.stats.tornWrites;
+      lost += n.fs.stats.lostWrites;
+      syncs += n.fs.stats.syncs;
     }
     return {
       virtualMs: Math.round(this.now),
@@ -479,7 +485,9 @@ export class Simulation {
       nodes: this.nodes.size,
       ...this.net.stats,
       crashes,
-      tornTails: torn,
+      tornWrites: torn,
+      lostWrites: lost,
+      syncs,
       leaders: this.checker.stats.leaders,
       maxTerm: this.checker.stats.maxTerm,
       applied: this.checker.stats.applied,
@@ -492,6 +500,17 @@ export class Simulation {
   }
 }
 
-export function runSim(opts: SimOptions): SimResult {
+export function runSim(opts: SimOptions): Promise<SimResult> {
   return new Simulation(opts).run();
+}
+
+/**
+ * Resolves once every promise job queued so far (and every job those queue) has run.
+ * Node runs a nextTick callback queued from a promise job only once the whole microtask
+ * queue is empty, so this is setImmediate's guarantee without a turn of the event loop
+ * (the simulated I/O is promise jobs only: nothing else could run in that turn).
+ */
+export function settle(): Promise<void> {
+  // Queued from a promise job: a nextTick queued from synchronous code could run first.
+  return Promise.resolve().then(() => new Promise<void>((resolve) => process.nextTick(resolve)));
 }

@@ -1,5 +1,5 @@
-// The deterministic simulator with matches: 3–5 nodes, each running the Raft core (through
-// the same SimNode driver and disk as the Raft simulator), the real ledger state machine and
+// The deterministic simulator with matches: 3–5 nodes, each running the real Raft driver and
+// storage (through the same SimNode as the Raft simulator), the real ledger state machine and
 // the match replication core, with bots playing whole matches. One seeded PRNG drives the
 // network (loss, delay, duplication, reordering, partitions), crashes (unsynced Raft and
 // match-log writes are lost), false suspicions of the failure detector and the bots.
@@ -16,10 +16,11 @@ import type { SimApp } from './app.ts';
 import { Checker } from './checker.ts';
 import { TraceHash } from './hash.ts';
 import { Network } from './network.ts';
-import { SimNode, type NodeEnv } from './node.ts';
+import { SimNode, carryRaft, type Envelope, type NodeEnv } from './node.ts';
 import { EventQueue, type Timed } from './queue.ts';
 import { Rng } from './rng.ts';
 import { scenarioFor, describeScenario, type Scenario } from './scenario.ts';
+import { settle } from './cluster.ts';
 import { MatchChecker, MatchViolation } from './match-checker.ts';
 import { Bots } from './match-bots.ts';
 
@@ -55,10 +56,10 @@ type Wire = { from: string; to: string; inc?: number } & ({ kind: 'req'; id: num
 
 type Ev = Timed &
   (
-    | { kind: 'raft'; msg: RaftMessage }
+    | { kind: 'raft'; env: Envelope }
+    | { kind: 'call'; fn: () => void }
     | { kind: 'wire'; w: Wire }
     | { kind: 'tick'; node: string; epoch: number; n: number }
-    | { kind: 'raftDisk'; node: string; epoch: number }
     | { kind: 'matchDisk'; node: string; epoch: number }
     | { kind: 'timeout'; node: string; epoch: number; id: number }
     | { kind: 'restart'; node: string }
@@ -98,13 +99,16 @@ export class MatchSimulation {
   readonly checker: MatchChecker;
   private readonly raftChecker = new Checker();
   private readonly q = new EventQueue<Ev>();
-  private readonly raftNet: Network;
+  private readonly raftNet: Network<Envelope>;
+  private failure: unknown = null;
   private readonly matchNet: Network;
   private readonly hash = new TraceHash();
   private readonly traceBuf: string[] = [];
   private readonly signer = new Signer(Buffer.alloc(32, 9));
   private now = 0;
   private faults = true;
+  /** A match core stepped (or a node came or went) since the last invariant check. */
+  private touched = true;
   private readonly bots: Bots;
   private readonly bug: MatchBug;
   private nextToken = 1;
@@ -117,7 +121,7 @@ export class MatchSimulation {
     // Matches need a ledger that keeps up: cap the loss, keep at least one commit path.
     this.sc = { ...base, nodes: Math.max(3, base.nodes), churn: false, net: { ...base.net, loss: Math.min(base.net.loss, 0.1) }, ...opts.scenario };
     this.bug = opts.bug ?? 'none';
-    this.raftNet = new Network(this.rng, this.sc.net, (at, msg) => this.q.push({ time: at, kind: 'raft', msg }));
+    this.raftNet = new Network<Envelope>(this.rng, this.sc.net, (at, env) => this.q.push({ time: at, kind: 'raft', env }));
     this.matchNet = new Network(this.rng, this.sc.net, (at, m) => this.q.push({ time: at, kind: 'wire', w: m as unknown as Wire }));
     this.ids = Array.from({ length: this.sc.nodes }, (_, i) => `n${i}`);
     this.checker = new MatchChecker(this.signer, () => this.peers.values());
@@ -162,13 +166,19 @@ export class MatchSimulation {
       app: app as SimApp,
       checker: this.raftChecker,
       now: () => this.now,
-      send: (m) => this.raftNet.send(m, this.now),
-      scheduleDisk: (n, delay) => this.q.push({ time: this.now + delay, kind: 'raftDisk', node: n.id, epoch: n.epoch }),
-      durable: (nid, index, term) => this.peers.get(nid)?.raft.disk.durableHas(index, term) ?? false,
-      diskDelay: () => (this.sc.diskMaxDelay > 0 ? this.rng.next() * this.sc.diskMaxDelay : 0),
+      at: (ms, fn) => this.q.push({ time: this.now + ms, kind: 'call', fn }),
+      cancel: (ev) => this.q.remove(ev as never),
+      send: (m, deliver) => carryRaft(this.raftNet, this.now, this.sc.wire, (nid) => this.peers.get(nid)?.raft, m, deliver),
+      durable: (nid, index, term) => this.peers.get(nid)?.raft.durableLog.has(index, term) ?? false,
+      syncDelay: () => (this.sc.diskMaxDelay > 0 ? this.rng.next() * this.sc.diskMaxDelay : 0),
       trace: (s) => this.trace(s),
+      fail: (err) => {
+        this.failure ??= err;
+      },
       raft: { electionTicks: this.sc.electionTicks, heartbeatTicks: this.sc.heartbeatTicks, maxEntriesPerAppend: this.sc.maxEntriesPerAppend, maxInflight: this.sc.maxInflight, maxUncommittedEntries: 1000 },
       compactEvery: this.sc.compactEvery,
+      segmentBytes: this.sc.segmentBytes,
+      dsync: this.sc.dsync,
       driverBug: 'none',
     };
   }
@@ -181,6 +191,7 @@ export class MatchSimulation {
   }
 
   private boot(p: Peer): void {
+    this.touched = true;
     p.raft.start();
     p.core = new MatchCore({
       self: p.id,
@@ -202,6 +213,7 @@ export class MatchSimulation {
   /** Raft + ledger, then the ledger records the match core has not seen, then its Ready. */
   private step(p: Peer, input: Parameters<MatchCore['step']>[0]): void {
     if (!p.core) return;
+    this.touched = true;
     p.core.step(input, Math.floor(T0 + this.now));
     this.flush(p);
   }
@@ -228,6 +240,7 @@ export class MatchSimulation {
   private flush(p: Peer): void {
     const core = p.core;
     if (!core) return;
+    this.touched = true;
     const r = core.ready();
     for (const a of r.appends) this.trace(`${p.id} ${a.rewrite ? 'rewrite' : 'append'} ${a.matchId} ${a.events.map((e) => `${e.eventSeq}${e.type[0]}e${e.epoch}`).join(',')}`);
     for (const a of r.answers) this.trace(`${p.id} answer ${a.token} ${a.ok ? `ok ${a.matchId}#${a.eventSeq}` : a.code}`);
@@ -282,7 +295,7 @@ export class MatchSimulation {
   /** A ledger command from `node`: proposed where node believes the leader is. */
   private propose(node: string, cmd: LedgerCommand): void {
     const p = this.peers.get(node)!;
-    const leader = p.raft.core?.status().leader ?? null;
+    const leader = p.raft.status()?.leader ?? null;
     if (!leader) return; // no leader known: the proposer asks again later
     if (leader === node) {
       p.raft.propose({ id: 0, command: cmd, outcome: 'pending' });
@@ -312,29 +325,22 @@ export class MatchSimulation {
 
   private handle(ev: Ev): void {
     switch (ev.kind) {
-      case 'raft': {
-        const p = this.peers.get(ev.msg.to);
-        if (!p?.raft.alive || !this.raftNet.open(ev.msg.from, ev.msg.to)) return;
-        p.raft.step(ev.msg);
-        return this.after(p);
-      }
+      case 'raft':
+        // A link cut while the message was in flight loses it too.
+        if (this.raftNet.open(ev.env.from, ev.env.to)) ev.env.arrive();
+        return;
+      case 'call':
+        return ev.fn();
       case 'tick': {
+        // The match core's timer (Raft's own timers run inside RaftNode).
         const p = this.peers.get(ev.node)!;
         if (p.raft.epoch !== ev.epoch || !p.raft.alive) return;
-        p.raft.tick();
-        if (ev.n % MATCH_TICK_EVERY === 0) {
-          this.step(p, { kind: 'peers', alive: this.alive(p) });
-          this.step(p, { kind: 'tick' });
-          this.bots.tick(p.id);
-        }
+        this.step(p, { kind: 'peers', alive: this.alive(p) });
+        this.step(p, { kind: 'tick' });
+        this.bots.tick(p.id);
         this.after(p);
-        this.q.push({ time: this.now + TICK_MS, kind: 'tick', node: p.id, epoch: ev.epoch, n: ev.n + 1 });
+        this.q.push({ time: this.now + TICK_MS * MATCH_TICK_EVERY, kind: 'tick', node: p.id, epoch: ev.epoch, n: ev.n + 1 });
         return;
-      }
-      case 'raftDisk': {
-        const p = this.peers.get(ev.node)!;
-        if (p.raft.epoch === ev.epoch) p.raft.diskDone();
-        return this.after(p);
       }
       case 'matchDisk': {
         const p = this.peers.get(ev.node)!;
@@ -424,6 +430,7 @@ export class MatchSimulation {
 
   private crash(p: Peer): void {
     this.counts.crashes++;
+    this.touched = true;
     p.raft.crash();
     p.core = null;
     p.unsynced = []; // unsynced match-log writes are lost
@@ -431,18 +438,18 @@ export class MatchSimulation {
     this.bots.nodeDown(p.id);
   }
 
-  run(): MatchSimResult {
+  async run(): Promise<MatchSimResult> {
     const faultEnd = (this.opts.steps ?? 1500) * TICK_MS;
     let error: string | undefined;
     try {
       this.q.push({ time: 300 + this.rng.next() * 500, kind: 'fault' });
-      this.runUntil(faultEnd);
+      await this.runUntil(faultEnd);
       this.faults = false;
       this.raftNet.heal();
       this.matchNet.heal();
       for (const p of this.peers.values()) if (!p.raft.alive) this.boot(p);
       this.trace('heal all');
-      const done = this.runUntil(faultEnd + 120_000, () => this.bots.allFinished());
+      const done = await this.runUntil(faultEnd + 120_000, () => this.bots.allFinished());
       if (!done) throw new Error(`liveness: ${this.bots.describeUnfinished()}`);
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
@@ -459,23 +466,33 @@ export class MatchSimulation {
     };
   }
 
-  private runUntil(t: number, until?: () => boolean): boolean {
+  private async runUntil(t: number, until?: () => boolean): Promise<boolean> {
     for (;;) {
-      const ev = this.q.pop();
+      const ev = this.q.peek();
       if (!ev) return false;
       if (ev.time > t) {
-        this.q.push(ev);
         this.now = t;
         return false;
       }
+      this.q.pop();
       this.now = ev.time;
       this.handle(ev);
-      this.checker.check(this.peers.values(), this.now);
+      // The promise jobs the event started (Raft driver and storage) run before the next one.
+      await settle();
+      if (this.failure !== null) throw this.failure;
+      // What the ledger applied meanwhile reaches the match cores.
+      for (const p of this.peers.values()) if (p.dirty.size > 0) this.after(p);
+      // The invariants read the match cores, their acknowledgments and who is live: only a
+      // core's step, a crash or a boot changes those (most events are Raft's own).
+      if (this.touched) {
+        this.touched = false;
+        this.checker.check(this.peers.values(), this.now);
+      }
       if (until && until()) return true;
     }
   }
 }
 
-export function runMatchSim(opts: MatchSimOptions): MatchSimResult {
+export function runMatchSim(opts: MatchSimOptions): Promise<MatchSimResult> {
   return new MatchSimulation(opts).run();
 }

@@ -2,6 +2,12 @@
 // lost or duplicated, and is dropped when its link is cut. Cuts are directed, so one-way
 // partitions are expressible. Delivery is scheduled on the simulator's clock.
 import type { NodeId, RaftMessage } from '../../server/raft/core/index.ts';
+
+/** What the network needs of a message: its link. */
+export interface Addressed {
+  from: NodeId;
+  to: NodeId;
+}
 import type { Rng } from './rng.ts';
 
 export interface NetProfile {
@@ -18,7 +24,7 @@ export interface NetProfile {
 
 export const CALM: NetProfile = { loss: 0, dup: 0, minDelay: 0.05, maxDelay: 1, slow: 0 };
 
-export class Network {
+export class Network<M extends Addressed = RaftMessage> {
   profile: NetProfile;
   private cut = new Set<string>();
   readonly stats = { sent: 0, delivered: 0, lost: 0, cut: 0, duplicated: 0 };
@@ -26,12 +32,12 @@ export class Network {
   constructor(
     private readonly rng: Rng,
     profile: NetProfile,
-    private readonly schedule: (at: number, m: RaftMessage) => void,
+    private readonly schedule: (at: number, m: M) => void,
   ) {
     this.profile = profile;
   }
 
-  send(m: RaftMessage, now: number): void {
+  send(m: M, now: number): void {
     this.stats.sent++;
     if (this.cut.has(`${m.from}>${m.to}`)) {
       this.stats.cut++;

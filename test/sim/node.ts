@@ -1,55 +1,135 @@
-// One simulated peer: a RaftCore, its disk, its application state, and the driver loop
-// that honours the Ready contract in order: persist → sync → send → apply → advance.
-// A crash throws away everything but the disk (minus what the disk itself loses).
-import { RaftCore, type ClusterConfig, type Entry, type RaftMessage, type Ready, type ReadState } from '../../server/raft/core/index.ts';
+// One simulated peer: the real driver (server/raft/raft-node.ts) and the real storage
+// (server/storage/raft-storage.ts) over a simulated file system (sim-fs.ts), with the
+// virtual clock, timers on the simulator's event queue and the simulated network injected
+// through RaftEnv. This file only wires them up and reports to the safety checker (through
+// RaftNode's observer and the state machine it drives); the order of duties is RaftNode's.
+// A crash throws away the process (RaftNode, its timers, its pending I/O) but not the disk,
+// which loses what it had not synced.
+import type { ClusterConfig, ConfigChange, Entry, RaftCore, RaftMessage, Ready, RaftStatus } from '../../server/raft/core/index.ts';
+import type { AppendRequest, SnapshotRequest, VoteRequest } from '../../server/raft/core/types.ts';
+import { requestBody, responseFrom } from '../../server/raft/transport.ts';
+import { RaftNode, type EnvTimer, type RaftEnv, type RaftMetrics, type StateMachine } from '../../server/raft/raft-node.ts';
+import type { Logger } from '../../server/log.ts';
 import type { ApplyCtx, ClientOp, SimApp } from './app.ts';
 import type { Checker } from './checker.ts';
-import { SimDisk } from './disk.ts';
+import { DurableLog } from './durable-log.ts';
+import type { Network } from './network.ts';
 import type { Rng } from './rng.ts';
+import { SimFs } from './sim-fs.ts';
+
+export type RaftRequest = VoteRequest | AppendRequest | SnapshotRequest;
 
 export interface NodeEnv {
   rng: Rng;
   app: SimApp;
   checker: Checker;
   now(): number;
-  send(m: RaftMessage): void;
-  /** Schedule this node's disk completion `delay` ms from now. */
-  scheduleDisk(node: SimNode, delay: number): void;
+  /** Run `fn` after `ms` of virtual time (0: as the next event at this instant). */
+  at(ms: number, fn: () => void): Scheduled;
+  /** Unschedule what `at` returned (nothing if it already ran). */
+  cancel(s: Scheduled): void;
+  /** Carry request `m` to its addressee; `deliver` gets the answer, if one comes back. */
+  send(m: RaftRequest, deliver: (reply: RaftMessage) => void): void;
   /** Does node `id`'s disk hold entry (index, term) durably? (false for unknown nodes) */
   durable(id: string, index: number, term: number): boolean;
-  diskDelay(): number;
+  /** How long one fsync takes (ms). */
+  syncDelay(): number;
   trace(s: string): void;
+  /** The driver hit an error (a safety violation, an invariant, a storage error): the run fails. */
+  fail(err: unknown): void;
   raft: { electionTicks: number; heartbeatTicks: number; maxEntriesPerAppend: number; maxInflight: number; maxUncommittedEntries: number };
   compactEvery: number;
-  /** Deliberately break the driver contract (to prove the checker catches it). */
+  /** WAL segment size: small, so segments roll and are deleted. */
+  segmentBytes: number;
+  /** Does the simulated platform offer O_DSYNC? */
+  dsync: boolean;
+  /** Deliberately break the disk under the driver (to prove the checker catches it). */
   driverBug: DriverBug;
-  /** Told every ReadIndex answer (they need nothing persisted first). */
-  onRead?(node: string, rs: ReadState): void;
+  /** How long a client waits for a proposal before calling its outcome unknown. */
+  proposeTimeoutMs?: number;
 }
 
+/** What `NodeEnv.at` returns (opaque). */
+export type Scheduled = unknown;
+
+/** 'skip-fsync': syncs make nothing durable; 'send-before-persist': syncs return before the data is durable. */
 export type DriverBug = 'none' | 'skip-fsync' | 'send-before-persist';
 
+const TICK_MS = 10;
+/**
+ * When a deferred job (RaftNode's setImmediate: the next Ready) runs: after the CPU time of
+ * the job that scheduled it, far below what handling a request costs in production. Messages
+ * that arrive meanwhile go into the same Ready, as Node's poll phase runs before its check
+ * phase; at 0 every message made a Ready of its own, which no real process does under load.
+ */
+const DEFER_MS = 0.05;
+
+const noop = (): void => undefined;
+const metrics = {
+  raftSyncDuration: { observe: noop },
+  raftTerm: { set: noop },
+  raftCommitIndex: { set: noop },
+  raftAppliedIndex: { set: noop },
+} as unknown as RaftMetrics;
+
+/**
+ * A RaftEnv timer on the simulator's queue. A cleared timer leaves the queue at once, and a
+ * crash clears every timer of the dead process (RaftNode sets one per request it answers,
+ * proposal and read, and clears nearly all of them early).
+ */
+class SimTimer {
+  private next: Scheduled = null;
+  private off = false;
+
+  constructor(
+    private readonly env: NodeEnv,
+    private readonly owner: Set<SimTimer>,
+    /** Is the process that armed it still running? */
+    private readonly live: () => boolean,
+    private readonly fn: () => void,
+    private readonly ms: number,
+    private readonly repeat: boolean,
+  ) {
+    owner.add(this);
+    // An interval's first callback comes at a random phase: each process's timer has its own.
+    this.next = env.at(repeat ? env.rng.next() * ms : ms, () => this.fire());
+  }
+
+  private fire(): void {
+    if (this.off || !this.live()) return;
+    if (this.repeat) this.next = this.env.at(this.ms, () => this.fire());
+    else this.owner.delete(this);
+    this.fn();
+  }
+
+  clear(): void {
+    if (this.off) return;
+    this.off = true;
+    this.owner.delete(this);
+    this.env.cancel(this.next);
+  }
+}
+
 export class SimNode {
-  readonly disk = new SimDisk();
-  core: RaftCore | null = null;
+  readonly fs: SimFs;
+  readonly durableLog: DurableLog;
+  node: RaftNode<unknown> | null = null;
+  private booting = false;
   state: unknown = null;
-  /** Incarnation: bumps on every restart so stale timers of a dead process are ignored. */
+  /** Incarnation: bumps on every start and crash, so a dead process's timers and I/O are ignored. */
   epoch = 0;
-  private inflight: Ready | null = null;
   /** Client ops this node proposed as leader, by log index. */
   private ops = new Map<number, ClientOp>();
   private batches = 0;
-  /** Tracked from Readies, so hot paths need not build core.status(). */
   private term = 0;
-  private applied = 0;
-  private snapIndex = 0;
   private ledTerm = -1;
-  /** Leader: voters when the last Ready was cut, and the last commit checked. */
   private voters: string[] = [];
   private prevVoters: string[] = [];
   private checkedCommit = 0;
+  private restoreIndex: number | null = null;
+  /** The running process's timers (a crash clears them). */
+  private readonly timers = new Set<SimTimer>();
   crashes = 0;
-  tornWrites = 0;
 
   constructor(
     readonly id: string,
@@ -59,108 +139,229 @@ export class SimNode {
      *  on every replica, joiners included, or replaying from index 1 diverges. */
     private readonly genesis: string[],
     private readonly env: NodeEnv,
-  ) {}
-
-  get alive(): boolean {
-    return this.core !== null;
+  ) {
+    const bug = env.driverBug === 'skip-fsync' ? 'skip-fsync' : env.driverBug === 'send-before-persist' ? 'early-fsync' : 'none';
+    this.fs = new SimFs({ rng: env.rng, after: env.at, syncDelay: env.syncDelay }, { dsync: env.dsync, bug });
+    this.durableLog = new DurableLog(this.fs, this.raftDir);
   }
 
-  /** Boot (or reboot) from whatever the disk holds. */
+  private get raftDir(): string {
+    return `/sim/${this.id}/raft`;
+  }
+
+  /** The process exists (booting or running). */
+  get alive(): boolean {
+    return this.booting || this.node !== null;
+  }
+
+  /** Running: recovery is done and the node takes part. */
+  get ready(): boolean {
+    return this.node !== null;
+  }
+
+  get tornWrites(): number {
+    return this.fs.stats.tornWrites;
+  }
+
+  /** Virtual time (the simulator's clock). */
+  now(): number {
+    return this.env.now();
+  }
+
+  status(): RaftStatus | null {
+    return this.node?.status() ?? null;
+  }
+
+  /** Boot (or reboot) the real driver from whatever the disk holds. */
   start(): void {
-    const { app, rng, raft } = this.env;
-    const rec = this.disk.recover();
-    this.tornWrites += rec.tornRecords;
-    this.state = rec.snapshot ? app.restore(rec.snapshot.data) : app.create(this.genesis);
-    this.epoch++;
-    this.core = new RaftCore({
-      id: this.id,
-      config: this.bootstrap,
-      hardState: rec.hardState,
-      snapshot: rec.snapshot,
-      entries: rec.entries,
-      applied: rec.snapshot?.lastIncludedIndex ?? 0,
-      random: () => rng.next(),
-      electionTicks: raft.electionTicks,
-      heartbeatTicks: raft.heartbeatTicks,
-      maxEntriesPerAppend: raft.maxEntriesPerAppend,
-      maxInflight: raft.maxInflight,
-      maxUncommittedEntries: raft.maxUncommittedEntries,
-    });
-    this.inflight = null;
+    const inc = ++this.epoch;
+    const live = (): boolean => this.epoch === inc;
+    const { env } = this;
+    this.booting = true;
+    this.state = env.app.create(this.genesis);
     this.batches = 0;
-    this.term = rec.hardState.term;
-    this.snapIndex = this.applied = rec.snapshot?.lastIncludedIndex ?? 0;
+    this.term = 0;
     this.ledTerm = -1;
+    this.voters = [];
+    this.prevVoters = [];
     this.checkedCommit = 0;
+    this.restoreIndex = null;
+    const timers = this.timers;
+    const raftEnv: RaftEnv = {
+      now: () => env.now(),
+      random: () => env.rng.next(),
+      setTimeout: (fn, ms) => new SimTimer(env, timers, live, fn, ms, false),
+      clearTimeout: (t: EnvTimer) => (t as SimTimer).clear(),
+      setInterval: (fn, ms) => new SimTimer(env, timers, live, fn, ms, true),
+      clearInterval: (t: EnvTimer) => (t as SimTimer).clear(),
+      defer: (fn) => env.at(DEFER_MS, () => live() && fn()),
+      send: (m, deliver) => {
+        if (live()) env.send(m, (r) => live() && deliver(r));
+      },
+      io: this.fs.io,
+    };
+    const fatal = (obj: unknown): void => {
+      if (live()) env.fail((obj as { err?: unknown })?.err ?? obj);
+    };
+    const log = { info: noop, warn: noop, error: noop, debug: noop, trace: noop, fatal, child: () => log } as unknown as Logger;
+    void RaftNode.open<unknown>({
+      id: this.id,
+      dataDir: `/sim/${this.id}`,
+      log,
+      metrics,
+      client: null as never,
+      addressOf: () => undefined,
+      bootstrap: false,
+      genesis: this.bootstrap,
+      timing: { tickMs: TICK_MS, heartbeatTicks: env.raft.heartbeatTicks, electionTicks: env.raft.electionTicks },
+      machine: this.machine(),
+      snapshotEvery: env.compactEvery,
+      env: raftEnv,
+      tuning: {
+        maxEntriesPerAppend: env.raft.maxEntriesPerAppend,
+        maxInflight: env.raft.maxInflight,
+        maxUncommittedEntries: env.raft.maxUncommittedEntries,
+        segmentBytes: env.segmentBytes,
+      },
+      observer: { ready: (rd, core) => this.onReady(rd, core), done: (rd) => this.onDone(rd) },
+    }).then(
+      (n) => {
+        if (!live()) return;
+        this.booting = false;
+        this.node = n;
+        n.start();
+        env.trace(`up ${this.id} t${n.status().term} last${n.status().lastIndex}`);
+      },
+      (err: unknown) => {
+        if (live()) env.fail(new Error(`${this.id} cannot start from its disk: ${err instanceof Error ? err.message : String(err)}`));
+      },
+    );
   }
 
   /** Power loss: the process dies; unsynced writes are partly lost; pending ops become unknown. */
   crash(): void {
-    if (!this.core) return;
-    const r = this.disk.crash(this.env.rng);
-    this.env.trace(`crash ${this.id} kept=${r.kept} torn=${r.torn}`);
-    this.core = null;
+    if (!this.alive) return;
+    this.epoch++;
+    for (const t of [...this.timers]) t.clear();
+    const r = this.fs.crash();
+    this.env.trace(`crash ${this.id} kept=${r.kept} lost=${r.lost} torn=${r.torn}`);
+    this.node = null;
+    this.booting = false;
     this.state = null;
-    this.inflight = null;
     for (const op of this.ops.values()) if (op.outcome === 'pending') op.outcome = 'info';
     this.ops.clear();
     this.crashes++;
   }
 
-  tick(): void {
-    this.core?.tick();
-    this.pump();
-  }
-
-  step(m: RaftMessage): void {
-    this.core?.step(m);
-    this.pump();
+  /** Step a request from a peer (as the HTTP route does); resolves with the core's answer. */
+  handle(m: RaftMessage): Promise<RaftMessage> | null {
+    const n = this.node;
+    if (!n) return null;
+    try {
+      // TimeoutNow is one-way (the route answers {} at once): no reply reaches the sender.
+      if (m.type === 'timeoutNow') {
+        n.deliver(m);
+        return null;
+      }
+      return n.handle(m);
+    } catch {
+      return null; // the node stopped on a fatal error (already reported)
+    }
   }
 
   /** Propose a client op if this node leads; false otherwise (the client sees a refusal). */
   propose(op: ClientOp): boolean {
-    if (!this.core) return false;
-    const p = this.core.propose(op.command);
-    if (!p) return false;
-    op.index = p.index;
-    op.term = p.term;
-    this.ops.set(p.index, op);
-    this.pump();
+    const n = this.node;
+    if (!n || !n.isLeader()) return false;
+    const before = n.status().lastIndex;
+    const p = n.propose(op.command, this.env.proposeTimeoutMs ?? 5000);
+    const st = n.status();
+    if (st.lastIndex === before) {
+      p.catch(noop);
+      return false;
+    }
+    op.index = st.lastIndex;
+    op.term = st.term;
+    const index = st.lastIndex;
+    this.ops.set(index, op);
+    p.then(
+      (r) => {
+        if (op.outcome !== 'pending') return;
+        this.ops.delete(index);
+        op.outcome = r.index === index ? 'ok' : 'info';
+        op.result = r.result;
+      },
+      () => {
+        // Replaced by another leader's entry, timed out or covered by a snapshot: unknown.
+        if (op.outcome !== 'pending') return;
+        this.ops.delete(index);
+        op.outcome = 'info';
+      },
+    );
     return true;
   }
 
-  /** Drain Readies until one must wait for the disk. */
-  pump(): void {
-    for (let guard = 0; guard < 1000; guard++) {
-      const core = this.core;
-      if (!core || this.inflight) return;
-      const rd = core.ready();
-      if (!rd) return;
-      for (const rs of rd.readStates) this.env.onRead?.(this.id, rs);
-      if (this.env.driverBug === 'send-before-persist') {
-        for (const m of rd.messages) this.env.send(m);
-        rd.messages = [];
-      }
-      this.persist(core, rd);
-      const delay = rd.mustSync ? this.env.diskDelay() : 0;
-      if (delay > 0) {
-        this.inflight = rd;
-        this.env.scheduleDisk(this, delay);
-        return;
-      }
-      this.finish(core, rd);
-    }
-    throw new Error(`${this.id}: Ready loop did not settle`);
+  /** One membership change through this node if it leads; the index, or null if refused. */
+  proposeConfig(change: ConfigChange): number | null {
+    const n = this.node;
+    if (!n || !n.isLeader()) return null;
+    const before = n.status().lastIndex;
+    n.proposeConfig(change, undefined, 60_000).catch(noop);
+    const after = n.status().lastIndex;
+    return after === before ? null : after;
   }
 
-  /** The disk finished the in-flight write. */
-  diskDone(): void {
-    const core = this.core;
-    const rd = this.inflight;
-    if (!core || !rd) return;
-    this.inflight = null;
-    this.finish(core, rd);
-    this.pump();
+  /** ReadIndex through the real driver (null when this node is not running). */
+  readIndex(timeoutMs: number): Promise<number> | null {
+    const n = this.node;
+    if (!n) return null;
+    try {
+      return n.readIndex(timeoutMs);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Unresolved ops are unknown at the end of a run. */
+  pendingOps(): ClientOp[] {
+    return [...this.ops.values()];
+  }
+
+  // ---- what the checker sees --------------------------------------------------------------
+
+  /** Before RaftNode carries out a Ready: leadership, entries to persist, the commit it claims. */
+  private onReady(rd: Ready, core: RaftCore): void {
+    const { checker } = this.env;
+    if (rd.hardState) this.term = rd.hardState.term;
+    const leading = rd.softState.role === 'leader';
+    if (this.ops.size > 0 && (!leading || this.term !== this.ledTerm)) this.forgetLostOps(leading);
+    if (leading) {
+      if (this.ledTerm !== this.term) {
+        this.ledTerm = this.term;
+        checker.onLeader(core, this.term);
+      }
+      this.prevVoters = this.voters;
+      this.voters = core.status().config.voters;
+    }
+    if (rd.entries.length > 0) checker.onPersist(this.id, rd.entries, core.termAt(rd.entries[0].index - 1));
+    if (rd.snapshot) this.restoreIndex = rd.snapshot.lastIncludedIndex;
+    if (rd.hardState) {
+      const c = rd.hardState.commit;
+      if (leading && c > this.checkedCommit) {
+        // The commit was computed from acknowledgments that must already be durable (the
+        // leader's own copy counts only once advance() confirmed it): check the disks now.
+        const t = core.termAt(c);
+        if (t !== undefined) {
+          checker.onLeaderCommit(this.id, c, t, this.voters, this.prevVoters, (v) => this.env.durable(v, c, t));
+          this.checkedCommit = c;
+        }
+      }
+      checker.onCommit(this.id, this.epoch, c);
+    }
+  }
+
+  private onDone(rd: Ready): void {
+    if (rd.committed.length > 0 && ++this.batches % (this.env.app.checkEvery ?? 1) === 0) this.checkInvariants();
   }
 
   /**
@@ -178,103 +379,86 @@ export class SimNode {
     }
   }
 
-  /** Duty 1: write snapshot, entries, hard state (in that order) to the volatile buffer. */
-  private persist(core: RaftCore, rd: Ready): void {
-    const { checker } = this.env;
-    if (rd.hardState) this.term = rd.hardState.term;
-    const leading = rd.softState.role === 'leader';
-    if (this.ops.size > 0 && (!leading || this.term !== this.ledTerm)) this.forgetLostOps(leading);
-    if (rd.softState.role === 'leader') {
-      if (this.ledTerm !== this.term) {
-        this.ledTerm = this.term;
-        checker.onLeader(core, this.term);
-      }
-      this.prevVoters = this.voters;
-      this.voters = core.status().config.voters;
-    }
-    if (rd.snapshot) this.disk.write({ t: 'snap', s: rd.snapshot });
-    if (rd.entries.length > 0) {
-      checker.onPersist(this.id, rd.entries, core.termAt(rd.entries[0].index - 1));
-      this.disk.write({ t: 'ents', e: rd.entries });
-    }
-    if (rd.hardState) this.disk.write({ t: 'hs', h: rd.hardState });
-  }
-
-  /** Duties 2–4, once the write is durable: sync, send, apply, advance. */
-  private finish(core: RaftCore, rd: Ready): void {
+  /** The application behind RaftNode's StateMachine interface, reporting to the checker. */
+  private machine(): StateMachine<unknown> {
     const { app, checker } = this.env;
-    if (rd.mustSync && this.env.driverBug !== 'skip-fsync') this.disk.sync();
-    for (const m of rd.messages) this.env.send(m);
-    if (rd.snapshot) {
-      this.state = app.restore(rd.snapshot.data);
-      this.applied = this.snapIndex = rd.snapshot.lastIncludedIndex;
-      checker.onSnapshotState(this.id, rd.snapshot.lastIncludedIndex, app.digest(this.state));
-      this.env.trace(`install ${this.id} @${rd.snapshot.lastIncludedIndex}`);
-    }
-    if (rd.committed.length > 0) this.apply(rd.committed);
-    if (rd.softState.role === 'leader' && rd.hardState && rd.hardState.commit > this.checkedCommit) {
-      // Checked once the write is done: the commit was computed from acknowledgments
-      // that must already be durable, and durable data only grows.
-      const c = rd.hardState.commit;
-      const t = core.termAt(c);
-      if (t !== undefined) {
-        checker.onLeaderCommit(this.id, c, t, this.voters, this.prevVoters, (v) => this.env.durable(v, c, t));
-        this.checkedCommit = c;
-      }
-    }
-    core.advance(rd);
-    if (rd.committed.length > 0) this.applied = rd.committed[rd.committed.length - 1].index;
-    if (rd.hardState) checker.onCommit(this.id, this.epoch, rd.hardState.commit);
-    this.maybeCompact(core);
-  }
-
-  private apply(entries: Entry[]): void {
-    const { app, checker } = this.env;
-    for (const e of entries) {
-      checker.onApply(this.id, e);
-      let result: unknown;
-      const ctx: ApplyCtx = { index: e.index, term: e.term };
-      if (e.kind === 'command') result = app.apply(this.state, e.data, ctx);
-      else app.applyOther?.(this.state, ctx);
-      // Replicas must agree on the application state itself, not only on the log.
-      if (e.index % (app.digestEvery ?? 16) === 0) checker.onSnapshotState(this.id, e.index, app.digest(this.state));
-      const op = this.ops.get(e.index);
-      if (op) {
-        this.ops.delete(e.index);
-        if (op.term === e.term) {
-          op.outcome = 'ok';
-          op.result = result;
-        } else {
-          // Our entry lost its slot to another leader's: it will never be applied.
-          op.outcome = 'fail';
+    return {
+      apply: (e: Entry) => {
+        checker.onApply(this.id, e);
+        const ctx: ApplyCtx = { index: e.index, term: e.term };
+        let result: unknown = null;
+        if (e.kind === 'command') result = app.apply(this.state, e.data, ctx);
+        else app.applyOther?.(this.state, ctx);
+        // Replicas must agree on the application state itself, not only on the log.
+        if (e.index % (app.digestEvery ?? 16) === 0) checker.onSnapshotState(this.id, e.index, app.digest(this.state));
+        return result;
+      },
+      snapshot: () => {
+        const snap = app.snapshotWithDigest?.(this.state) ?? { data: app.snapshot(this.state), digest: app.digest(this.state) };
+        checker.onSnapshotState(this.id, this.node?.appliedIndex() ?? 0, snap.digest);
+        return snap.data;
+      },
+      restore: (data: unknown) => {
+        this.state = app.restore(data);
+        // A snapshot installed from the leader (at boot, the node's own from its disk).
+        if (this.restoreIndex !== null) {
+          checker.onSnapshotState(this.id, this.restoreIndex, app.digest(this.state));
+          this.env.trace(`install ${this.id} @${this.restoreIndex}`);
+          this.restoreIndex = null;
         }
-      }
-    }
-    if (++this.batches % (app.checkEvery ?? 1) === 0) this.checkInvariants();
+      },
+    };
   }
 
   private checkInvariants(): void {
     const errs = this.env.app.invariants(this.state);
     if (errs.length > 0) throw new Error(`application invariant on ${this.id}: ${errs.slice(0, 5).join('; ')}`);
   }
+}
 
-  /** Application snapshot every `compactEvery` applied entries; the core drops its log prefix. */
-  private maybeCompact(core: RaftCore): void {
-    const at = this.applied;
-    if (at - this.snapIndex < this.env.compactEvery) return;
-    const { app, checker } = this.env;
-    const snap = app.snapshotWithDigest?.(this.state) ?? { data: app.snapshot(this.state), digest: app.digest(this.state) };
-    if (!core.compact(at, snap.data)) return;
-    this.snapIndex = at;
-    checker.onSnapshotState(this.id, at, snap.digest);
-    // The real driver writes the snapshot file before dropping WAL segments; here both
-    // happen in one atomic rewrite of the simulated disk.
-    this.disk.sync();
-    this.disk.checkpoint(core.snapshot()!);
-  }
+// ---- the transport ------------------------------------------------------------------------
 
-  /** Unresolved ops are unknown at the end of a run. */
-  pendingOps(): ClientOp[] {
-    return [...this.ops.values()];
-  }
+/** A message in flight: its link, what the trace shows of it, and what happens on arrival. */
+export interface Envelope {
+  from: string;
+  to: string;
+  type: string;
+  term: number;
+  arrive: () => void;
+}
+
+/**
+ * One Raft request over the simulated network, the way the HTTP transport carries it: the
+ * addressee steps what its route would build from the request body (JSON when `wire`), and
+ * the sender gets what `responseFrom` (the HTTP transport's own conversion) makes of the
+ * answer. A node that is down or still recovering refuses the connection; one that crashes
+ * before answering never answers.
+ */
+export function carryRaft(net: Network<Envelope>, now: number, wire: boolean, nodeOf: (id: string) => SimNode | undefined, m: RaftRequest, deliver: (reply: RaftMessage) => void): void {
+  const arrive = (): void => {
+    const to = nodeOf(m.to);
+    if (!to) return;
+    const epoch = to.epoch;
+    const answer = to.handle(asReceived(m, wire));
+    answer?.then(
+      (reply) => {
+        if (to.epoch !== epoch) return;
+        const resp = responseFrom(m, reply as never);
+        net.send({ from: m.to, to: m.from, type: resp.type, term: resp.term, arrive: () => deliver(wire ? clone(resp) : resp) }, to.now());
+      },
+      noop, // timed out inside the node: no answer, as a failed HTTP call
+    );
+  };
+  net.send({ from: m.from, to: m.to, type: m.type, term: m.term, arrive }, now);
+}
+
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+/** A request as the addressee's route builds it from the HTTP body (server/raft/routes.ts). */
+function asReceived(m: RaftRequest, wire: boolean): RaftMessage {
+  const b = requestBody(m) as Record<string, unknown>;
+  const body = wire ? clone(b) : b;
+  if (m.type !== 'snapshot') return { type: m.type, from: m.from, to: m.to, ...body } as RaftMessage;
+  const { lastIncludedIndex, lastIncludedTerm, config, data } = body as { lastIncludedIndex: number; lastIncludedTerm: number; config: ClusterConfig; data: unknown };
+  return { type: 'snapshot', from: m.from, to: m.to, term: m.term, leaderId: m.leaderId, snapshot: { lastIncludedIndex, lastIncludedTerm, config, data } };
 }

@@ -18,7 +18,7 @@ const verbose = process.argv.includes('--verbose');
 let failed = 0;
 const t0 = performance.now();
 for (let s = seed; s < seed + count; s++) {
-  const r = runMatchSim({ seed: s, steps, matches, bug, verbose });
+  const r = await runMatchSim({ seed: s, steps, matches, bug, verbose });
   if (!r.ok) failed++;
   if (count === 1 || !r.ok) {
     console.log(`seed=${r.seed} verdict=${r.ok ? 'PASS' : 'FAIL'} hash=${r.hash}`);

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   let failed = 0;
   const t0 = performance.now();
   for (let s = seed; s < seed + count; s++) {
-    const r = runSim({ seed: s, steps, app, verbose, reads });
+    const r = await runSim({ seed: s, steps, app, verbose, reads });
     if (!r.ok) failed++;
     if (count === 1 || !r.ok) {
       console.log(`seed=${r.seed} verdict=${r.ok ? 'PASS' : 'FAIL'} hash=${r.hash}`);

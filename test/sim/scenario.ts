@@ -25,6 +25,10 @@ export interface Scenario {
   churn: boolean;
   /** JSON round-trip every message, as the HTTP transport does (no shared objects). */
   wire: boolean;
+  /** WAL segment size in bytes (small, so segments roll and compaction deletes them). */
+  segmentBytes: number;
+  /** The simulated platform offers O_DSYNC (else the WAL fdatasyncs after each write). */
+  dsync: boolean;
 }
 
 export function scenarioFor(seed: number): Scenario {
@@ -61,6 +65,8 @@ export function scenarioFor(seed: number): Scenario {
     compactEvery: r.pick([20, 60, 250, 1e9]),
     churn: r.chance(0.3),
     wire: r.chance(0.5),
+    segmentBytes: r.pick([2048, 16_384, 262_144]),
+    dsync: r.chance(0.5),
   };
 }
 
@@ -70,6 +76,6 @@ export function describeScenario(s: Scenario): string {
     `nodes=${s.nodes} loss=${n.loss} dup=${n.dup} delay≤${n.maxDelay}ms slow=${n.slow} ` +
     `partitions/${s.partitionEvery || '∞'}ms crashes/${s.crashEvery || '∞'}ms down=${s.downtime.join('-')}ms ` +
     `fsync≤${s.diskMaxDelay}ms client/${s.clientEvery}ms ticks e${s.electionTicks}/h${s.heartbeatTicks} ` +
-    `batch=${s.maxEntriesPerAppend} window=${s.maxInflight} compact/${s.compactEvery >= 1e9 ? '∞' : s.compactEvery} churn=${s.churn} wire=${s.wire}`
+    `batch=${s.maxEntriesPerAppend} window=${s.maxInflight} compact/${s.compactEvery >= 1e9 ? '∞' : s.compactEvery} churn=${s.churn} wire=${s.wire} segment=${s.segmentBytes} dsync=${s.dsync}`
   );
 }
