@@ -2,7 +2,7 @@
 // follower's assembler, over an in-memory "wire" that can lose, duplicate or corrupt a chunk.
 import { describe, expect, it } from 'vitest';
 import { InstallSnapshotBody, InstallSnapshotChunkBody } from '../../protocol/rest.ts';
-import { HttpError, parseBody } from '../http/errors.ts';
+import { parseBody, type HttpError } from '../http/errors.ts';
 import { PeerRefusedError, type PeerClient } from '../http/peer-client.ts';
 import { RAFT_PATHS, sendRequest, sendSnapshotChunks, type ChunkReply } from './transport.ts';
 import { chunkAt, serialiseSnapshot, SnapshotAssembler, SNAPSHOT_CHUNK_BYTES, type Chunk } from './snapshot-chunks.ts';
