@@ -3,8 +3,9 @@
 // the leader, and time from the kill until the first purchase *sent after the kill* is
 // acknowledged (so an entry the dead leader had already committed cannot count). Then the
 // killed peer is restarted and the trial waits until every replica has the same ledger.
+// `--signal TERM` stops the leader cleanly instead, which measures the leadership hand-off.
 //
-//   npm run bench:leader-failover -- [--trials 20] [--buyers 4] [--stock-scale 40]
+//   npm run bench:leader-failover -- [--trials 20] [--buyers 4] [--stock-scale 40] [--signal KILL|TERM]
 //
 // Prints one JSON object: {trials, failover_ms_p50, failover_ms_p99, failover_ms_max, ...}.
 // bench/stock.ts calls runLeaderFailover() on its own cluster after the throughput run.
@@ -23,6 +24,8 @@ export interface FailoverOptions {
   leadInMs?: number;
   /** A trial with no purchase served this long after the kill counts as this long (and fails). */
   giveUpMs?: number;
+  /** How the leader is stopped: KILL (kill -9, the default) or TERM (a clean stop: it hands over). */
+  signal?: 'KILL' | 'TERM';
 }
 
 export interface FailoverResult {
@@ -96,7 +99,8 @@ export async function runLeaderFailover(bc: BenchCluster, o: FailoverOptions): P
     await sleep(leadInMs);
     if (run.acks.length === 0) throw new Error(`trial ${t}: no purchase served before the kill`);
     const killedAt = performance.now();
-    leader.kill9();
+    if (o.signal === 'TERM') leader.proc?.kill('SIGTERM');
+    else leader.kill9();
     let served: number | null = null;
     while (performance.now() - killedAt < giveUpMs) {
       const first = run.acks.find((a) => a.sentAt >= killedAt);
@@ -132,18 +136,21 @@ async function main(): Promise<void> {
       trials: { type: 'string', default: '20' },
       buyers: { type: 'string', default: '4' },
       'stock-scale': { type: 'string', default: '40' },
+      signal: { type: 'string', default: 'KILL' },
     },
   });
   const trials = Number(values.trials);
   const buyers = Number(values.buyers);
   const stockScale = Number(values['stock-scale']);
   if (!(trials >= 1) || !(buyers >= 1) || !(stockScale >= 1)) throw new Error('--trials, --buyers and --stock-scale must be positive');
+  const signal = values.signal;
+  if (signal !== 'KILL' && signal !== 'TERM') throw new Error(`--signal must be KILL or TERM, got "${signal}"`);
   const bc = await startBenchCluster({ stockScale, players: Math.max(buyers, 8) });
   installSignalCleanup(() => bc.cluster.stop());
   try {
     const meter = benchCpuMeter();
-    const r = await runLeaderFailover(bc, { trials, buyers });
-    const out = { trials: r.trials, failover_ms_p50: r.failover_ms_p50, failover_ms_p99: r.failover_ms_p99, failover_ms_max: r.failover_ms_max, failover_ms_min: r.failover_ms_min, failed_trials: r.failed_trials, buyers, cpu_cores_bench: meter.cores() };
+    const r = await runLeaderFailover(bc, { trials, buyers, signal });
+    const out = { trials: r.trials, failover_ms_p50: r.failover_ms_p50, failover_ms_p99: r.failover_ms_p99, failover_ms_max: r.failover_ms_max, failover_ms_min: r.failover_ms_min, failed_trials: r.failed_trials, buyers, signal, cpu_cores_bench: meter.cores() };
     process.stdout.write(JSON.stringify(out) + '\n');
     log('all trials', { failover_ms: r.failover_ms });
   } finally {

@@ -1,8 +1,10 @@
 // InstallSnapshot in chunks (thesis §5.3): the sender's loop (transport.ts) against the
 // follower's assembler, over an in-memory "wire" that can lose, duplicate or corrupt a chunk.
 import { describe, expect, it } from 'vitest';
-import { InstallSnapshotChunkBody } from '../../protocol/rest.ts';
-import { sendSnapshotChunks, type ChunkReply } from './transport.ts';
+import { InstallSnapshotBody, InstallSnapshotChunkBody } from '../../protocol/rest.ts';
+import { parseBody, type HttpError } from '../http/errors.ts';
+import { PeerRefusedError, type PeerClient } from '../http/peer-client.ts';
+import { RAFT_PATHS, sendRequest, sendSnapshotChunks, type ChunkReply } from './transport.ts';
 import { chunkAt, serialiseSnapshot, SnapshotAssembler, SNAPSHOT_CHUNK_BYTES, type Chunk } from './snapshot-chunks.ts';
 import type { Snapshot, SnapshotRequest } from './core/types.ts';
 
@@ -183,5 +185,29 @@ describe('InstallSnapshot in chunks (thesis §5.3)', () => {
     const m = request(bigData(2.5 * CHUNK));
     const resp = await sendSnapshotChunks(async () => ({ term: 9, matchIndex: 0 }), m, CHUNK);
     expect(resp).toEqual({ type: 'snapshotResp', from: 'b', to: 'a', term: 9, matchIndex: 0 });
+  });
+
+  it('a peer from before chunking (one-body form only) still gets the snapshot', async () => {
+    const m = request(bigData(1.5 * CHUNK));
+    const bodies: string[] = [];
+    // The old peer's route: the one-body schema, its 400 as the HTTP client reports it.
+    const oldPeer = {
+      async post<T>(url: string, path: string, body: unknown): Promise<T> {
+        expect(path).toBe(RAFT_PATHS.snapshot);
+        try {
+          const b = parseBody(InstallSnapshotBody, body);
+          bodies.push('whole');
+          expect(b.data).toEqual(m.snapshot.data);
+          return { term: 3, matchIndex: b.lastIncludedIndex } as T;
+        } catch (err) {
+          bodies.push('chunk');
+          const e = err as HttpError;
+          throw new PeerRefusedError(url, e.status, e.code, e.message);
+        }
+      },
+    } as unknown as PeerClient;
+    const resp = await sendRequest(oldPeer, 'http://old', m, 1000);
+    expect(resp).toEqual({ type: 'snapshotResp', from: 'b', to: 'a', term: 3, matchIndex: 42 });
+    expect(bodies).toEqual(['chunk', 'whole']);
   });
 });

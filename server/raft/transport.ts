@@ -2,7 +2,7 @@
 // response is turned back into the matching response message for the sender's core. A
 // snapshot travels as a series of chunk POSTs (snapshot-chunks.ts) and comes back as one answer.
 import type { AppendRequest, RaftMessage, SnapshotRequest, SnapshotResponse, TimeoutNowRequest, VoteRequest } from './core/types.ts';
-import type { PeerClient } from '../http/peer-client.ts';
+import { PeerRefusedError, type PeerClient } from '../http/peer-client.ts';
 import { chunkAt, serialiseSnapshot, SNAPSHOT_CHUNK_BYTES, type Chunk } from './snapshot-chunks.ts';
 
 export const RAFT_PATHS = {
@@ -125,8 +125,19 @@ export async function sendRequest(
         // One-way: the answer only says it arrived.
         await client.post<unknown>(address, RAFT_PATHS.timeoutNow, body, { timeoutMs });
         return null;
-      case 'snapshot':
-        return await sendSnapshotChunks((b) => client.post<ChunkReply>(address, RAFT_PATHS.snapshot, b, { timeoutMs: Math.max(timeoutMs, 10_000) }), m);
+      case 'snapshot': {
+        const opts = { timeoutMs: Math.max(timeoutMs, 10_000) };
+        try {
+          return await sendSnapshotChunks((b) => client.post<ChunkReply>(address, RAFT_PATHS.snapshot, b, opts), m);
+        } catch (err) {
+          // A peer from before chunking refuses the first chunk with "400 data: …" (the
+          // chunk form has no `data`): it still takes the one-body form, as long as the
+          // snapshot fits its body limit.
+          if (!(err instanceof PeerRefusedError && err.status === 400 && err.detail.startsWith('data:'))) throw err;
+          const r = await client.post<ChunkReply>(address, RAFT_PATHS.snapshot, requestBody(m), opts);
+          return { ...base, type: 'snapshotResp', term: r.term, matchIndex: r.matchIndex };
+        }
+      }
     }
   } catch {
     // Lost like a dropped packet: the core retries on its own schedule.

@@ -236,6 +236,39 @@ describe('PreVote (thesis §9.6)', () => {
     expect(rd.messages[0]).toMatchObject({ type: 'voteResp', preVote: true, voteGranted: true, term: 5 });
     expect(c.status()).toMatchObject({ term: 0, vote: null });
   });
+
+  it('two survivors that time out together do not split the vote: on equal logs the higher id yields', () => {
+    const net = new TestNet(['a', 'b', 'c']);
+    net.elect('a');
+    net.get('a').propose('x');
+    net.stabilize();
+    const term = net.get('a').status().term;
+    net.isolate('a');
+    // b and c campaign at the very same moment; their pre-votes cross in flight.
+    net.get('b').campaign();
+    net.get('c').campaign();
+    expect(net.get('b').status().role).toBe('pre-candidate');
+    expect(net.get('c').status().role).toBe('pre-candidate');
+    net.stabilize();
+    // One election, won at once: c granted b's pre-vote and stood down, b refused c's.
+    expect(net.get('b').status()).toMatchObject({ role: 'leader', term: term + 1 });
+    expect(net.get('c').status()).toMatchObject({ role: 'follower', term: term + 1, leader: 'b' });
+  });
+
+  it('the pre-candidate whose log is behind yields, whatever the ids', () => {
+    const net = new TestNet(['a', 'b', 'c']);
+    net.elect('a');
+    net.cutLink('a', 'b');
+    net.get('a').propose('only c has this');
+    net.stabilize();
+    net.heal();
+    net.isolate('a');
+    net.get('b').campaign();
+    net.get('c').campaign();
+    net.stabilize();
+    expect(net.get('c').status().role).toBe('leader');
+    expect(net.get('b').status()).toMatchObject({ role: 'follower', leader: 'c' });
+  });
 });
 
 describe('CheckQuorum (thesis §6.2, §4.2.3)', () => {

@@ -616,7 +616,17 @@ export class RaftCore {
   }
 
   private handleVote(m: VoteRequest): void {
-    const granted = canVote({ term: this.term, vote: this.vote, leader: this.leader }, m) && this.log.isUpToDate(m.lastLogIndex, m.lastLogTerm);
+    let granted = canVote({ term: this.term, vote: this.vote, leader: this.leader }, m) && this.log.isUpToDate(m.lastLogIndex, m.lastLogTerm);
+    if (granted && m.preVote && this.state === 'pre-candidate') {
+      // Two pre-candidates at once (both survivors of a dead leader timed out within one
+      // pre-vote round): if each granted the other, both would become candidates, vote
+      // for themselves and split the vote. Exactly one yields: the one whose log is behind,
+      // or on equal logs the higher id. It grants and goes back to waiting a fresh timeout;
+      // the other refuses and carries on. Timers only: no safety rule depends on it.
+      const equal = m.lastLogTerm === this.log.lastTerm() && m.lastLogIndex === this.log.lastIndex();
+      if (!equal || m.from < this.id) this.becomeFollower(this.term, null);
+      else granted = false;
+    }
     this.respondVote(m, granted);
     if (granted && !m.preVote) {
       this.vote = m.from;

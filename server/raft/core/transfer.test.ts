@@ -1,7 +1,7 @@
 // Leadership transfer (Raft thesis §3.10; etcd-io/raft's MsgTransferLeader / MsgTimeoutNow),
 // one test per rule of the thesis' procedure, in the spirit of election.test.ts.
 import { describe, expect, it } from 'vitest';
-import { TestNet } from './testing.ts';
+import { seededRandom, TestNet } from './testing.ts';
 import { transferTarget } from './transfer.ts';
 import type { RaftMessage, VoteRequest } from './types.ts';
 
@@ -188,5 +188,58 @@ describe('leadership transfer (thesis §3.10)', () => {
     // Both caught up: the tie goes to the lower id, so the choice is deterministic.
     expect(transferTarget(net.get('a').status())).toBe('b');
     expect(transferTarget(net.get('b').status())).toBeNull();
+  });
+
+  it('safety holds with transfers requested at random under loss, duplication and reordering (§5.2, §5.4)', () => {
+    let transfers = 0;
+    let commits = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const rnd = seededRandom(seed);
+      const ids = ['a', 'b', 'c'];
+      const net = new TestNet(ids, { preVote: true, checkQuorum: true });
+      const leaders = new Map<number, string>();
+      let inFlight: RaftMessage[] = [];
+      let n = 0;
+      for (let step = 0; step < 1500; step++) {
+        const r = rnd();
+        if (r < 0.3) net.get(ids[Math.floor(rnd() * 3)]).tick();
+        else if (r < 0.4) net.leader()?.propose(`v${n++}`);
+        else if (r < 0.43) {
+          const l = net.leader();
+          if (l) l.transferLeadership(ids[Math.floor(rnd() * 3)]);
+        }
+        inFlight.push(...net.drain());
+        // Deliver a random part of what is in flight, in random order; lose 20 %, duplicate 10 %.
+        const now: RaftMessage[] = [];
+        const later: RaftMessage[] = [];
+        for (const m of inFlight) (rnd() < 0.5 ? now : later).push(m);
+        now.sort(() => rnd() - 0.5);
+        for (const m of now) {
+          if (rnd() < 0.2) continue;
+          net.deliver(rnd() < 0.1 ? [m, m] : [m]);
+        }
+        inFlight = later;
+        for (const id of ids) {
+          const st = net.get(id).status();
+          if (st.role !== 'leader') continue;
+          const prev = leaders.get(st.term);
+          expect(prev === undefined || prev === id, `seed ${seed}: two leaders in term ${st.term}`).toBe(true);
+          leaders.set(st.term, id);
+        }
+      }
+      // Every node applied a prefix of one and the same sequence of entries.
+      const logs = ids.map((id) => net.applied.get(id)!.map((e) => `${e.index}@${e.term}:${String(e.data ?? e.kind)}`));
+      const longest = logs.reduce((a, b) => (b.length > a.length ? b : a));
+      for (const l of logs) {
+        const diverges = l.findIndex((e, i) => e !== longest[i]);
+        expect(diverges === -1 ? 'agree' : `seed ${seed}: applied ${l[diverges]} where another node applied ${longest[diverges]}`).toBe('agree');
+      }
+      expect(leaders.size, `seed ${seed}: some elections happened`).toBeGreaterThan(1);
+      transfers += net.delivered.filter((m) => m.type === 'vote' && m.transfer).length;
+      commits += Math.min(...logs.map((l) => l.length));
+    }
+    // The runs did exercise transfers (their elections) and made progress.
+    expect(transfers).toBeGreaterThan(20);
+    expect(commits).toBeGreaterThan(100);
   });
 });
