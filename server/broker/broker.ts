@@ -124,7 +124,8 @@ export class PlayerBroker {
       const player = this.playerOf.get(client);
       if (!player) return;
       const conn = (client as unknown as { conn: Duplex }).conn;
-      for (const s of subs) if (s.qos !== 128) this.subscribers.add(s.topic, conn);
+      // A refused subscription is granted 128 (outside the QoS type).
+      for (const s of subs) if ((s.qos as number) !== 128) this.subscribers.add(s.topic, conn);
       if (subs.some((s) => s.topic === playerEventsTopic(player))) this.players.onPlayerReady(player);
       for (const s of subs) {
         const t = parseTopic(s.topic);

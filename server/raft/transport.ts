@@ -134,8 +134,7 @@ export async function sendRequest(
           // chunk form has no `data`): it still takes the one-body form, as long as the
           // snapshot fits its body limit.
           if (!(err instanceof PeerRefusedError && err.status === 400 && err.detail.startsWith('data:'))) throw err;
-          const r = await client.post<ChunkReply>(address, RAFT_PATHS.snapshot, requestBody(m), opts);
-          return { ...base, type: 'snapshotResp', term: r.term, matchIndex: r.matchIndex };
+          return responseFrom(m, await client.post<SnapshotReply>(address, RAFT_PATHS.snapshot, requestBody(m), opts));
         }
       }
     }

@@ -6,7 +6,7 @@
 // A crash throws away the process (RaftNode, its timers, its pending I/O) but not the disk,
 // which loses what it had not synced.
 import type { ClusterConfig, ConfigChange, Entry, RaftCore, RaftMessage, Ready, RaftStatus } from '../../server/raft/core/index.ts';
-import type { AppendRequest, SnapshotRequest, VoteRequest } from '../../server/raft/core/types.ts';
+import type { AppendRequest, SnapshotRequest, TimeoutNowRequest, VoteRequest } from '../../server/raft/core/types.ts';
 import { requestBody, responseFrom } from '../../server/raft/transport.ts';
 import { RaftNode, type EnvTimer, type RaftEnv, type RaftMetrics, type StateMachine } from '../../server/raft/raft-node.ts';
 import type { Logger } from '../../server/log.ts';
@@ -17,7 +17,7 @@ import type { Network } from './network.ts';
 import type { Rng } from './rng.ts';
 import { SimFs } from './sim-fs.ts';
 
-export type RaftRequest = VoteRequest | AppendRequest | SnapshotRequest;
+export type RaftRequest = VoteRequest | AppendRequest | SnapshotRequest | TimeoutNowRequest;
 
 export interface NodeEnv {
   rng: Rng;
@@ -440,6 +440,7 @@ export function carryRaft(net: Network<Envelope>, now: number, wire: boolean, no
     if (!to) return;
     const epoch = to.epoch;
     const answer = to.handle(asReceived(m, wire));
+    if (m.type === 'timeoutNow') return; // one-way
     answer?.then(
       (reply) => {
         if (to.epoch !== epoch) return;
