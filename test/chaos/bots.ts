@@ -433,6 +433,9 @@ export class ChaosBot {
       const cardIds = this.rng.shuffle(free).slice(0, 5);
       const out = await this.op('hand', { matchId: m.matchId, playerId: this.playerId, cardIds }, async () => this.classify(await this.request({ type: 'PRONTO', cardIds }, 12_000), ['OK'], (x) => ({ eventSeq: x.eventSeq, matchId: x.matchId })));
       if (out.type === 'ok') m.handWaitUntil = Date.now() + 6000;
+      // The match ended while we missed its last update: a player stops asking, as on BEM_VINDO.
+      else if (out.type === 'fail' && (out.value.code === 'NOT_IN_MATCH' || out.value.code === 'MATCH_FINISHED')) this.endMatch(`PRONTO refused: ${String(out.value.code)}`);
+      else await this.waitChange(1000);
       return;
     }
     if (soldOut) {

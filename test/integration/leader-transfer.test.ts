@@ -1,10 +1,10 @@
 // A clean stop of the Raft leader hands leadership over first (thesis §3.10): real node
 // processes, buyers on every peer through REST, SIGTERM to the leader mid-traffic.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { TestCluster, waitFor, type Peer } from '../support/peer.ts';
-import { TestPlayer } from '../support/player.ts';
-import { getJson } from '../support/http.ts';
-import { StockClient, type Card } from '../support/stock.ts';
+import { waitFor, type Peer, type TestCluster } from '../support/peer.ts';
+import { startStockCluster } from '../support/stock-cluster.ts';
+import type { StockClient} from '../support/stock.ts';
+import { type Card } from '../support/stock.ts';
 
 interface Ack {
   requestId: string;
@@ -17,22 +17,14 @@ interface Ack {
 describe('leadership transfer on a clean stop (real processes)', () => {
   let cluster: TestCluster;
   let stock: StockClient;
-  const playerIds: string[] = [];
+  let playerIds: string[] = [];
 
   beforeAll(async () => {
-    cluster = await TestCluster.start(3, [], { TRINCA_LOG_LEVEL: 'info' });
-    const clusterId = (await getJson<{ clusterId: string }>(`${cluster.peers[0].url}/health`)).body.clusterId;
-    stock = new StockClient(cluster, clusterId);
+    ({ cluster, stock, playerIds } = await startStockCluster({ env: { TRINCA_LOG_LEVEL: 'info' }, players: 6 }));
     await waitFor('a leader known to every peer', async () => {
       const ss = await Promise.all(cluster.peers.map((p) => stock.status(p)));
       return ss.every((s) => s.leader && s.leader === ss[0].leader);
     }, 20_000);
-    for (let i = 0; i < 6; i++) {
-      const p = TestPlayer.fresh();
-      await p.connect(cluster.peers[i % 3].mqttUrl);
-      await p.close();
-      playerIds.push(p.playerId);
-    }
   }, 120_000);
   afterAll(async () => {
     await cluster?.stop();

@@ -4,28 +4,19 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { TestCluster, waitFor } from '../support/peer.ts';
+import { waitFor, type TestCluster } from '../support/peer.ts';
 import { TestPlayer } from '../support/player.ts';
-import { getJson } from '../support/http.ts';
-import { StockClient, sumRemaining, type Purchase } from '../support/stock.ts';
+import { startStockCluster } from '../support/stock-cluster.ts';
+import type { StockClient} from '../support/stock.ts';
+import { sumRemaining, type Purchase } from '../support/stock.ts';
 
 describe('replicated ledger (real processes)', () => {
   let cluster: TestCluster;
   let stock: StockClient;
-  const playerIds: string[] = [];
+  let playerIds: string[] = [];
 
   beforeAll(async () => {
-    cluster = await TestCluster.start(3, [], { TRINCA_SNAPSHOT_EVERY: '60' });
-    const clusterId = (await getJson<{ clusterId: string }>(`${cluster.peers[0].url}/health`)).body.clusterId;
-    stock = new StockClient(cluster, clusterId);
-    await waitFor('a leader', () => stock.leader(), 15_000);
-    // Players register (trust on first use) by connecting over MQTT to different peers.
-    for (let i = 0; i < 24; i++) {
-      const p = TestPlayer.fresh();
-      await p.connect(cluster.peers[i % 3].mqttUrl);
-      await p.close();
-      playerIds.push(p.playerId);
-    }
+    ({ cluster, stock, playerIds } = await startStockCluster({ env: { TRINCA_SNAPSHOT_EVERY: '60' }, players: 24 }));
   }, 120_000);
   afterAll(async () => {
     await cluster?.stop();

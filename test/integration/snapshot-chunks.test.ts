@@ -3,28 +3,18 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { TestCluster, waitFor } from '../support/peer.ts';
-import { TestPlayer } from '../support/player.ts';
-import { getJson } from '../support/http.ts';
-import { StockClient } from '../support/stock.ts';
+import { waitFor, type TestCluster } from '../support/peer.ts';
+import { startStockCluster } from '../support/stock-cluster.ts';
+import type { StockClient } from '../support/stock.ts';
 import { SNAPSHOT_CHUNK_BYTES } from '../../server/raft/snapshot-chunks.ts';
 
 describe('InstallSnapshot in chunks (real processes)', () => {
   let cluster: TestCluster;
   let stock: StockClient;
-  const playerIds: string[] = [];
+  let playerIds: string[] = [];
 
   beforeAll(async () => {
-    cluster = await TestCluster.start(3, ['--stock-scale', '20'], { TRINCA_SNAPSHOT_EVERY: '400' });
-    const clusterId = (await getJson<{ clusterId: string }>(`${cluster.peers[0].url}/health`)).body.clusterId;
-    stock = new StockClient(cluster, clusterId);
-    await waitFor('a leader', () => stock.leader(), 15_000);
-    for (let i = 0; i < 16; i++) {
-      const p = TestPlayer.fresh();
-      await p.connect(cluster.peers[i % 3].mqttUrl);
-      await p.close();
-      playerIds.push(p.playerId);
-    }
+    ({ cluster, stock, playerIds } = await startStockCluster({ args: ['--stock-scale', '20'], env: { TRINCA_SNAPSHOT_EVERY: '400' }, players: 16 }));
   }, 120_000);
   afterAll(async () => {
     await cluster?.stop();
